@@ -1,0 +1,284 @@
+// The benchmark cases, written once against the adapter in adapter.ts.
+import { performance } from "node:perf_hooks";
+import type {
+  BenchClient, BenchConn, CaseSpec, ClientModule, GcStats, RunMetrics,
+} from "./adapter.js";
+import { collectGarbage, gcWindow } from "./gc.js";
+import { percentile } from "./report.js";
+
+const KiB = 1024;
+/** The longest one run may take before it is abandoned and reported as an error. */
+const RUN_LIMIT_MS = 60_000;
+/** pub→sub: the subscriber is considered done when it got nothing new for this long. */
+const STALL_MS = 2_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+function sizeLabel(n: number): string {
+  return n % KiB === 0 ? `${n / KiB}KiB` : `${n}B`;
+}
+
+/** Message counts are chosen so one run takes roughly 0.5–2 s on a laptop; `quick` divides by 10. */
+export function defaultCases(quick: boolean): CaseSpec[] {
+  const div = quick ? 10 : 1;
+  const cases: CaseSpec[] = [];
+  const pub: [number, number][] = [[16, 2_000_000], [128, 1_000_000], [KiB, 500_000], [16 * KiB, 50_000]];
+  for (const [size, count] of pub) cases.push({ id: `pub-${sizeLabel(size)}`, kind: "pub", size, count: count / div });
+  const pubsub: [number, number][] = [[16, 1_000_000], [128, 1_000_000], [KiB, 300_000], [16 * KiB, 30_000]];
+  for (const [size, count] of pubsub) cases.push({ id: `pubsub-${sizeLabel(size)}`, kind: "pubsub", size, count: count / div });
+  cases.push({ id: "req-seq-128B", kind: "req", size: 128, count: 8_000 / div });
+  cases.push({ id: "req-inflight100-128B", kind: "reqpar", size: 128, count: 50_000 / div, inflight: 100 });
+  return cases;
+}
+
+function payload(size: number): Uint8Array {
+  const p = new Uint8Array(size);
+  for (let i = 0; i < size; i++) p[i] = 97 + (i % 26);
+  return p;
+}
+
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Publishes `n` messages, giving the event loop a turn about every 512 KiB of payload, as a real
+ * producer loop would: socket writes and (for pub→sub) the subscriber's reads happen in between.
+ */
+async function publishN(conn: BenchConn, subject: string, data: Uint8Array, n: number): Promise<void> {
+  const batch = Math.max(16, Math.floor((512 * KiB) / Math.max(1, data.length)));
+  for (let i = 0; i < n;) {
+    const end = Math.min(n, i + batch);
+    for (; i < end; i++) conn.publish(subject, data);
+    if (i < n) await yieldToIo();
+  }
+}
+
+interface Measured {
+  done: number;
+  received?: number;
+  elapsedMs: number;
+  latenciesMs?: Float64Array;
+  subErrors?: number;
+}
+
+interface RunContext {
+  spec: CaseSpec;
+  subject: string;
+  data: Uint8Array;
+  warm: number;
+  open(role: string): Promise<BenchConn>;
+  /** Set when a connection closed by itself during the run. */
+  closedReason(): string | undefined;
+  /** Starts the timed part (and its GC window). */
+  start(): void;
+  /** Ends the timed part; returns elapsed ms. `at` is a performance.now() timestamp, if known. */
+  stop(at?: number): number;
+}
+
+async function runPub(ctx: RunContext): Promise<Measured> {
+  const c = await ctx.open("pub");
+  await publishN(c, ctx.subject, ctx.data, ctx.warm);
+  await c.flush();
+  ctx.start();
+  await publishN(c, ctx.subject, ctx.data, ctx.spec.count);
+  await c.flush();
+  return { done: ctx.spec.count, elapsedMs: ctx.stop() };
+}
+
+async function runPubSub(ctx: RunContext): Promise<Measured> {
+  const sub = await ctx.open("sub");
+  const pub = await ctx.open("pub");
+  let received = 0;
+  let bytes = 0;
+  let target = 0;
+  let subErrors = 0;
+  let reachedAt = 0;
+  let onTarget: (() => void) | undefined;
+  sub.subscribe(ctx.subject, (m) => {
+    bytes += m.data.length;
+    if (++received === target) {
+      reachedAt = performance.now();
+      onTarget?.();
+    }
+  }, { onError: () => { subErrors++; } });
+  await sub.flush();
+
+  // Resolves when `target` messages arrived, when nothing arrived for STALL_MS, or when a
+  // connection closed (the server cuts off a slow consumer); to the time of the last progress.
+  const waitFor = (n: number): Promise<number> => new Promise((resolve) => {
+    target = n;
+    let last = received;
+    let lastAt = performance.now();
+    const finish = (at: number) => { clearInterval(watch); onTarget = undefined; resolve(at); };
+    const watch = setInterval(() => {
+      const now = performance.now();
+      if (received !== last) { last = received; lastAt = now; }
+      if (now - lastAt > STALL_MS || ctx.closedReason() !== undefined) finish(lastAt);
+    }, 50);
+    onTarget = () => finish(reachedAt);
+    if (received >= n) finish(performance.now());
+  });
+
+  const warmPub = publishN(pub, ctx.subject, ctx.data, ctx.warm);
+  await waitFor(ctx.warm);
+  await warmPub;
+  received = 0;
+  bytes = 0;
+
+  ctx.start();
+  const pubDone = publishN(pub, ctx.subject, ctx.data, ctx.spec.count).then(() => pub.flush());
+  const endAt = await waitFor(ctx.spec.count);
+  const elapsedMs = ctx.stop(endAt);
+  await pubDone.catch(() => undefined);
+  void bytes;
+  return { done: received, received, elapsedMs, subErrors };
+}
+
+async function startResponder(ctx: RunContext): Promise<BenchConn> {
+  const responder = await ctx.open("responder");
+  responder.subscribe(ctx.subject, (m) => { m.respond(m.data); });
+  await responder.flush();
+  return responder;
+}
+
+async function runRequestSequential(ctx: RunContext): Promise<Measured> {
+  await startResponder(ctx);
+  const req = await ctx.open("requester");
+  for (let i = 0; i < ctx.warm; i++) await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS);
+  const n = ctx.spec.count;
+  const lat = new Float64Array(n);
+  ctx.start();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS);
+    lat[i] = performance.now() - t;
+  }
+  return { done: n, elapsedMs: ctx.stop(), latenciesMs: lat };
+}
+
+async function runRequestInFlight(ctx: RunContext): Promise<Measured> {
+  await startResponder(ctx);
+  const req = await ctx.open("requester");
+  const inflight = ctx.spec.inflight ?? 100;
+  const drive = async (total: number): Promise<void> => {
+    let issued = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (!failed && issued < total) {
+        issued++;
+        try {
+          await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(inflight, total) }, worker));
+  };
+  await drive(ctx.warm);
+  ctx.start();
+  await drive(ctx.spec.count);
+  return { done: ctx.spec.count, elapsedMs: ctx.stop() };
+}
+
+const bodies: Record<CaseSpec["kind"], (ctx: RunContext) => Promise<Measured>> = {
+  pub: runPub,
+  pubsub: runPubSub,
+  req: runRequestSequential,
+  reqpar: runRequestInFlight,
+};
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as Error & { code?: unknown }).code;
+    return `${err.name}${code !== undefined ? ` [${String(code)}]` : ""}: ${err.message}`;
+  }
+  return String(err);
+}
+
+/** Wraps an in-process client module as a `BenchClient`, with GC accounting. */
+export function inProcessClient(mod: ClientModule): BenchClient {
+  return {
+    name: mod.name,
+    version: mod.version,
+    async run(spec: CaseSpec, url: string, tag: string): Promise<RunMetrics> {
+      collectGarbage();
+      const conns: BenchConn[] = [];
+      let closing = false;
+      let closedReason: string | undefined;
+      let t0 = 0;
+      let elapsed = 0;
+      let gc: { stop(): Promise<GcStats> } | undefined;
+      const ctx: RunContext = {
+        spec,
+        subject: `bench.${tag}`,
+        data: payload(spec.size),
+        warm: Math.max(1, Math.ceil(spec.count / 10)),
+        async open(role: string): Promise<BenchConn> {
+          const c = await mod.connector.connect(url, `bench-${mod.name}-${role}`);
+          conns.push(c);
+          void c.closed().then((err) => {
+            if (!closing && closedReason === undefined) {
+              closedReason = `${role} connection closed${err ? `: ${describe(err)}` : ""}`;
+            }
+          }, () => undefined);
+          return c;
+        },
+        closedReason: () => closedReason,
+        start(): void {
+          gc = gcWindow();
+          t0 = performance.now();
+        },
+        stop(at?: number): number {
+          elapsed = (at ?? performance.now()) - t0;
+          return elapsed;
+        },
+      };
+
+      let m: Measured | undefined;
+      let error: string | undefined;
+      try {
+        m = await withTimeout(bodies[spec.kind](ctx), RUN_LIMIT_MS, `${spec.id} (${mod.name})`);
+      } catch (err) {
+        error = describe(err);
+      }
+      const gcStats = gc ? await gc.stop() : undefined;
+      closing = true;
+      await Promise.all(conns.map((c) =>
+        withTimeout(c.close(), CLOSE_TIMEOUT_MS, "close").catch((err: unknown) => {
+          error ??= `close failed: ${describe(err)}`;
+        })));
+
+      if (!m) {
+        return { ok: false, error, count: spec.count, elapsedMs: elapsed, msgsPerSec: 0, mbPerSec: 0, gc: gcStats, connClosed: closedReason };
+      }
+      const secs = m.elapsedMs / 1000;
+      const metrics: RunMetrics = {
+        ok: error === undefined,
+        count: spec.count,
+        elapsedMs: Math.round(m.elapsedMs * 1000) / 1000,
+        msgsPerSec: secs > 0 ? m.done / secs : 0,
+        mbPerSec: secs > 0 ? (m.done * spec.size) / secs / 1e6 : 0,
+        gc: gcStats,
+      };
+      if (error !== undefined) metrics.error = error;
+      if (m.received !== undefined) metrics.received = m.received;
+      if (m.subErrors) metrics.subErrors = m.subErrors;
+      if (closedReason !== undefined) metrics.connClosed = closedReason;
+      if (m.latenciesMs) {
+        const sorted = Float64Array.from(m.latenciesMs).sort();
+        metrics.p50Us = percentile(sorted, 0.5) * 1000;
+        metrics.p99Us = percentile(sorted, 0.99) * 1000;
+      }
+      return metrics;
+    },
+  };
+}

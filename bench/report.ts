@@ -1,0 +1,151 @@
+// Statistics over repeated runs, the printed table and the JSON file.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { CaseSpec, RunMetrics } from "./adapter.js";
+
+export interface RawRun extends RunMetrics {
+  case: string;
+  client: string;
+  rep: number;
+}
+
+export interface Range {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface CaseSummary {
+  case: string;
+  client: string;
+  /** Successful runs the statistics are over (out of `runs`). */
+  okRuns: number;
+  runs: number;
+  msgsPerSec?: Range;
+  mbPerSec?: Range;
+  p50Us?: Range;
+  p99Us?: Range;
+  /** Lowest subscriber count over the runs, when a pub→sub run lost messages. */
+  minReceived?: number;
+  gcCount?: Range;
+  gcMs?: Range;
+  /** Median msgs/s of this client divided by the baseline's; absent for the baseline itself. */
+  ratio?: number;
+  errors?: string[];
+}
+
+/** `sorted` ascending; nearest-rank with linear interpolation. */
+export function percentile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function range(values: (number | undefined)[]): Range | undefined {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  return { median: percentile(v, 0.5), min: v[0], max: v[v.length - 1] };
+}
+
+export function summarize(cases: CaseSpec[], clients: string[], runs: RawRun[], baseline: string): CaseSummary[] {
+  const out: CaseSummary[] = [];
+  for (const spec of cases) {
+    const perClient: CaseSummary[] = [];
+    for (const client of clients) {
+      const mine = runs.filter((r) => r.case === spec.id && r.client === client);
+      if (mine.length === 0) continue;
+      const ok = mine.filter((r) => r.ok);
+      const s: CaseSummary = { case: spec.id, client, okRuns: ok.length, runs: mine.length };
+      const set = <K extends keyof CaseSummary>(k: K, v: CaseSummary[K] | undefined) => { if (v !== undefined) s[k] = v; };
+      set("msgsPerSec", range(ok.map((r) => r.msgsPerSec)));
+      set("mbPerSec", range(ok.map((r) => r.mbPerSec)));
+      set("p50Us", range(ok.map((r) => r.p50Us)));
+      set("p99Us", range(ok.map((r) => r.p99Us)));
+      set("gcCount", range(ok.map((r) => r.gc?.count)));
+      set("gcMs", range(ok.map((r) => r.gc?.ms)));
+      const lost = ok.filter((r) => r.received !== undefined && r.received < r.count);
+      if (lost.length > 0) s.minReceived = Math.min(...lost.map((r) => r.received ?? 0));
+      const errors = [...new Set(mine.map((r) => r.error ?? r.connClosed).filter((e): e is string => !!e))];
+      if (errors.length > 0) s.errors = errors;
+      perClient.push(s);
+    }
+    const base = perClient.find((s) => s.client === baseline)?.msgsPerSec?.median;
+    for (const s of perClient) {
+      if (s.client !== baseline && base && s.msgsPerSec) s.ratio = s.msgsPerSec.median / base;
+    }
+    out.push(...perClient);
+  }
+  return out;
+}
+
+function fmtNum(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(n >= 100 ? 0 : 1);
+}
+
+function fmtRange(r: Range | undefined, f: (n: number) => string = fmtNum): [string, string] {
+  if (!r) return ["-", ""];
+  return [f(r.median), `${f(r.min)}–${f(r.max)}`];
+}
+
+function table(header: string[], rows: string[][], rightAlign: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells
+    .map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+    .join("  ")
+    .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+export function formatTable(summaries: CaseSummary[], baseline: string): string {
+  const header = ["case", "client", "msgs/s", "min–max", "MB/s", "p50 µs", "p99 µs", "gc n", "gc ms", `vs ${baseline}`, "notes"];
+  const right = [false, false, true, true, true, true, true, true, true, true, false];
+  const rows: string[][] = [];
+  let lastCase = "";
+  for (const s of summaries) {
+    const [mps, mpsRange] = fmtRange(s.msgsPerSec);
+    const notes: string[] = [];
+    if (s.okRuns < s.runs) notes.push(`${s.runs - s.okRuns}/${s.runs} runs failed`);
+    if (s.minReceived !== undefined) notes.push(`lost msgs: min received ${s.minReceived}`);
+    if (s.errors) notes.push(...s.errors);
+    rows.push([
+      s.case === lastCase ? "" : s.case,
+      s.client,
+      mps,
+      mpsRange,
+      s.mbPerSec ? s.mbPerSec.median.toFixed(1) : "-",
+      s.p50Us ? s.p50Us.median.toFixed(1) : "",
+      s.p99Us ? s.p99Us.median.toFixed(1) : "",
+      s.gcCount ? String(Math.round(s.gcCount.median)) : "",
+      s.gcMs ? s.gcMs.median.toFixed(1) : "",
+      s.ratio !== undefined ? `${s.ratio.toFixed(2)}x` : "",
+      notes.join("; "),
+    ]);
+    lastCase = s.case;
+  }
+  return table(header, rows, right);
+}
+
+export interface Results {
+  date: string;
+  node: string;
+  platform: string;
+  cpus: string;
+  server: { url: string; version: string | undefined; owned: boolean };
+  clients: { name: string; version: string }[];
+  baseline: string;
+  mode: { quick: boolean; reps: number; caseFilter?: string };
+  cases: CaseSpec[];
+  runs: RawRun[];
+  summary: CaseSummary[];
+}
+
+export function writeResults(path: string, results: Results): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(results, null, 2) + "\n");
+}

@@ -1,0 +1,61 @@
+// Fresh-machine set-up shared by `npm test`, `npm run demo` and `npm run bench`:
+// installs dependencies when missing or stale, makes sure nats-server is present
+// (installing Debian's package when we are root), and compiles the TypeScript.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const quiet = process.argv.includes("--quiet");
+const log = (s) => { if (!quiet) console.error(`[setup] ${s}`); };
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+  if (r.status !== 0) {
+    console.error(`[setup] failed: ${cmd} ${args.join(" ")}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function mtime(p) {
+  try { return statSync(join(root, p)).mtimeMs; } catch { return 0; }
+}
+
+// 1. dependencies
+const marker = "node_modules/.package-lock.json";
+if (!existsSync(join(root, marker)) || mtime("package-lock.json") > mtime(marker)) {
+  log("installing dependencies (npm ci)");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+// 2. nats-server
+function findServer() {
+  if (process.env.NATS_SERVER_BIN && existsSync(process.env.NATS_SERVER_BIN)) return process.env.NATS_SERVER_BIN;
+  for (const p of ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]) {
+    if (existsSync(p)) return p;
+  }
+  try { return execFileSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).trim() || null; } catch { return null; }
+}
+if (!process.argv.includes("--no-server") && !findServer()) {
+  if (process.getuid && process.getuid() === 0) {
+    log("nats-server is missing: installing Debian's package");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    let r = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "nats-server"], { stdio: "inherit", env });
+    if (r.status !== 0) {
+      run("apt-get", ["update"], { env });
+      run("apt-get", ["install", "-y", "--no-install-recommends", "nats-server"], { env });
+    }
+    r = null;
+  } else {
+    console.error("[setup] nats-server was not found and we are not root.");
+    console.error("[setup] Install it (Debian: `sudo apt-get install nats-server`) or set NATS_SERVER_BIN.");
+    process.exit(1);
+  }
+}
+
+// 3. build
+if (!process.argv.includes("--no-build")) {
+  log("compiling TypeScript");
+  run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"]);
+}

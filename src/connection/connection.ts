@@ -1,0 +1,727 @@
+import {
+  ConnectionClosedError,
+  ConnectionError,
+  DrainingError,
+  InvalidArgumentError,
+  MaxPayloadExceededError,
+  NatsError,
+  NoServersError,
+  PermissionViolationError,
+  ProtocolError,
+  ReconnectBufferExceededError,
+  StaleConnectionError,
+  TimeoutError,
+  abortReason,
+} from "../util/errors.js";
+import { RingQueue } from "../util/queue.js";
+import { nuid } from "../util/nuid.js";
+import { channels, publishEvent } from "../util/diagnostics.js";
+import { Parser, type ParserHandler } from "../protocol/parser.js";
+import { OutboundBuffer, payloadLength } from "../protocol/encoder.js";
+import { encodeUtf8 } from "../protocol/bytes.js";
+import { MsgHdrs } from "../protocol/headers.js";
+import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject } from "../protocol/subject.js";
+import type { Transport, TransportEvents, TransportFactory } from "../transport/transport.js";
+import { Dispatcher } from "./dispatcher.js";
+import { Handshake } from "./handshake.js";
+import type { ServerInfo } from "./info.js";
+import { InboundMsg, type Msg } from "./msg.js";
+import { checkPendingLimits, checkWaitOptions, type ResolvedOptions } from "./options.js";
+import { ReconnectPolicy } from "./reconnect.js";
+import { RequestMux, requestDedicated, type RequestOptions } from "./requests.js";
+import { requestMany, type RequestManyOptions } from "./request_many.js";
+import { mapServerError } from "./server_errors.js";
+import { ServerPool, type Server } from "./servers.js";
+import { StatusEmitter, type Status, type StatusType } from "./status.js";
+import { SubscriptionImpl, type Subscription, type SubscriptionHost, type SubscriptionOptions } from "./subscription.js";
+
+const PING = encodeUtf8("PING\r\n");
+const PONG = encodeUtf8("PONG\r\n");
+/** Outbound bytes that trigger an immediate write instead of waiting for the microtask. */
+const FLUSH_THRESHOLD = 64 * 1024;
+
+type ConnState = "connecting" | "connected" | "reconnecting" | "closed";
+
+interface Link {
+  transport: Transport;
+  parser: Parser;
+  server: Server;
+}
+
+interface PongWaiter {
+  resolve(): void;
+  reject(err: Error): void;
+  settled: boolean;
+}
+
+export interface PublishOptions {
+  reply?: string;
+  headers?: MsgHdrs;
+}
+
+export interface Stats {
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+  reconnects: number;
+}
+
+/** A connection to a NATS server (or cluster). Create it with `connect()`. */
+export class NatsConnection implements ParserHandler {
+  /** The INFO of the server currently (or last) connected. */
+  info?: ServerInfo;
+  private state: ConnState = "connecting";
+  private draining = false;
+  private drainPromise?: Promise<void>;
+  private link?: Link;
+  private readonly out = new OutboundBuffer();
+  private flushScheduled = false;
+  private blocked = false;
+  private readonly pongs = new RingQueue<PongWaiter | null>();
+  private flushWaiting: PongWaiter[] = [];
+  private pingsOut = 0;
+  private pingTimer?: ReturnType<typeof setInterval>;
+  private sidCounter = 0;
+  private readonly subs = new Map<number, SubscriptionImpl>();
+  private readonly dispatcher = new Dispatcher();
+  private readonly mux: RequestMux;
+  private readonly statusEmitter = new StatusEmitter();
+  private readonly pool: ServerPool;
+  private readonly policy: ReconnectPolicy;
+  private readonly closedPromise: Promise<Error | undefined>;
+  private resolveClosed!: (e: Error | undefined) => void;
+  private closeError?: Error;
+  private readonly statsData: Stats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, reconnects: 0 };
+  private maxPayload = 1024 * 1024;
+  private readonly subHost: SubscriptionHost;
+  private reconnectWaiters: { resolve(): void; reject(e: Error): void }[] = [];
+
+  /** @internal use `connect()` */
+  constructor(
+    readonly options: ResolvedOptions,
+    private readonly factory: TransportFactory,
+  ) {
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    this.pool = new ServerPool(options.servers, !options.noRandomize);
+    this.policy = new ReconnectPolicy(options, this.pool);
+    this.mux = new RequestMux({
+      publish: (s, d, o) => this.publish(s, d, o),
+      subscribe: (s, o) => this.subscribe(s, o),
+      inboxPrefix: () => this.options.inboxPrefix,
+    });
+    const d = this.dispatcher;
+    this.subHost = {
+      get backlogged() {
+        return d.backlogged;
+      },
+      tick: () => d.tick(),
+      markReady: (s) => d.markReady(s),
+      sendUnsub: (s, max) => this.sendUnsub(s, max),
+      drainSub: (s) => this.drainSub(s),
+      slowConsumer: (s, err) => this.emit({ type: "slowConsumer", subject: s.subject, sid: s.sid, dropped: s.dropped, error: err }),
+      callbackError: (_s, err) => this.emit({ type: "error", error: err instanceof Error ? err : new NatsError("CALLBACK_ERROR", String(err)) }),
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** @internal first connection: every server once, in pool order. */
+  async start(): Promise<void> {
+    if (this.options.retryOnFailedConnect) {
+      this.state = "reconnecting";
+      void this.reconnectLoop(true);
+      return;
+    }
+    let lastErr: unknown;
+    for (let i = 0; i < this.pool.size; i++) {
+      const server = this.pool.selectNext()!;
+      try {
+        await this.attempt(server);
+        this.pool.connected(server);
+        publishEvent(channels.connect, { server: server.hostport, info: this.info });
+        return;
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    this.state = "closed";
+    this.resolveClosed(lastErr as Error);
+    throw connectFailure(lastErr);
+  }
+
+  /** One attempt: transport, handshake, then this connection takes over the link. */
+  private async attempt(server: Server): Promise<void> {
+    const started = Date.now();
+    const hs = new Handshake(this.options, server, this.options.timeout);
+    const parser = new Parser(hs);
+    let link: Link | undefined;
+    const events: TransportEvents = {
+      data: (chunk) => {
+        this.dispatcher.startSlice();
+        try {
+          parser.parse(chunk);
+        } catch (err) {
+          if (link && this.link === link) this.lost(err as Error);
+          else hs.fail(err);
+        }
+      },
+      close: (err) => {
+        if (link && this.link === link) this.lost(err ?? new ConnectionError("connection closed"));
+        else hs.fail(err ?? new ConnectionError(`connection to ${server.hostport} closed during the handshake`));
+      },
+      drain: () => {
+        if (link && this.link === link) this.onDrain();
+      },
+    };
+    const transport = await this.factory(server, { timeout: this.options.timeout, tls: this.options.tls }, events);
+    link = { transport, parser, server };
+    hs.attach(transport);
+    let info: ServerInfo;
+    try {
+      info = await hs.result;
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+    if (this.state === "closed") {
+      transport.close();
+      throw new ConnectionClosedError();
+    }
+    parser.handler = this;
+    this.link = link;
+    this.state = "connected";
+    this.blocked = false;
+    this.applyInfo(info, true);
+    this.resendState();
+    this.startHeartbeat();
+    publishEvent(channels.connected, { server: server.hostport, ms: Date.now() - started });
+  }
+
+  /** After (re)connecting: subscriptions first, then what was buffered, then pending flushes. */
+  private resendState(): void {
+    const buffered = this.out.detach();
+    for (const sub of this.subs.values()) {
+      this.out.sub(sub.subject, sub.queue, sub.sid);
+      if (sub.max !== undefined) this.out.unsub(sub.sid, Math.max(sub.max - sub.received, 0));
+    }
+    if (buffered.length) this.out.raw(buffered);
+    this.flushNow();
+    const waiting = this.flushWaiting;
+    this.flushWaiting = [];
+    for (const w of waiting) if (!w.settled) this.sendPing(w);
+    const rw = this.reconnectWaiters;
+    this.reconnectWaiters = [];
+    for (const w of rw) w.resolve();
+  }
+
+  /** The link failed: reconnect, or close when reconnecting is off. */
+  private lost(err: Error): void {
+    const link = this.link;
+    if (!link) return;
+    this.link = undefined;
+    link.transport.close();
+    this.stopHeartbeat();
+    for (const w of this.pongs.drainAll()) if (w && !w.settled) this.flushWaiting.push(w);
+    if (this.state === "closed") return;
+    publishEvent(channels.disconnect, { server: link.server.hostport, error: err });
+    this.emit({ type: "disconnect", server: link.server.hostport, error: err });
+    if (!this.options.reconnect) {
+      this.doClose(err);
+      return;
+    }
+    if (this.options.failRequestsOnDisconnect) this.mux.failAll(err);
+    this.state = "reconnecting";
+    void this.reconnectLoop(false, err);
+  }
+
+  private async reconnectLoop(initial: boolean, cause?: Error): Promise<void> {
+    let lastErr: unknown = cause;
+    while (this.state === "reconnecting") {
+      const next = await this.policy.next(() => this.state !== "reconnecting");
+      if (this.state !== "reconnecting") return;
+      if (!next) {
+        this.doClose(lastErr instanceof NatsError && lastErr.code !== "CONNECTION_ERROR" ? lastErr : new NoServersError(undefined, { cause: lastErr }));
+        return;
+      }
+      this.emit({ type: "reconnecting", server: next.server.hostport, attempt: next.attempt, delay: next.delay });
+      try {
+        await this.attempt(next.server);
+        this.pool.connected(next.server);
+        this.policy.reset();
+        if (!initial) this.statsData.reconnects++;
+        initial = false;
+        publishEvent(channels.reconnect, { server: next.server.hostport });
+        this.emit({ type: "reconnect", server: next.server.hostport });
+        return;
+      } catch (err) {
+        lastErr = err;
+        this.policy.failed(next.server, err as Error);
+      }
+    }
+  }
+
+  /** Forces a reconnect (to the next server of the pool); resolves once reconnected. */
+  reconnect(): Promise<void> {
+    if (this.state === "closed") return Promise.reject(new ConnectionClosedError());
+    if (!this.options.reconnect) return Promise.reject(new InvalidArgumentError("reconnect is disabled for this connection"));
+    const p = new Promise<void>((resolve, reject) => this.reconnectWaiters.push({ resolve, reject }));
+    if (this.state === "connected") this.lost(new ConnectionError("reconnect requested"));
+    return p;
+  }
+
+  /** Closes the connection; what was already published is flushed first. */
+  async close(): Promise<void> {
+    this.doClose(undefined);
+    await this.closedPromise;
+  }
+
+  /** Resolves when the connection is closed: undefined after close()/drain(), else the reason. */
+  closed(): Promise<Error | undefined> {
+    return this.closedPromise;
+  }
+
+  private doClose(err: Error | undefined): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.closeError = err;
+    this.policy.cancel();
+    this.stopHeartbeat();
+    const link = this.link;
+    this.link = undefined;
+    if (link) {
+      const chunk = this.out.take();
+      if (chunk) link.transport.write(chunk);
+      link.transport.close();
+    }
+    this.out.reset();
+    const closedErr = new ConnectionClosedError(undefined, err ? { cause: err } : undefined);
+    for (const w of this.pongs.drainAll()) if (w && !w.settled) w.reject(closedErr);
+    for (const w of this.flushWaiting) if (!w.settled) w.reject(closedErr);
+    this.flushWaiting = [];
+    for (const w of this.reconnectWaiters) w.reject(closedErr);
+    this.reconnectWaiters = [];
+    this.mux.failAll(closedErr);
+    for (const sub of this.subs.values()) sub.close(err);
+    this.subs.clear();
+    publishEvent(channels.close, { error: err });
+    this.emit({ type: "close", ...(err ? { error: err } : {}) });
+    this.resolveClosed(err);
+  }
+
+  /**
+   * Unsubscribes everything, lets every received message be handled, flushes, and closes.
+   * Rejects with TimeoutError after `timeout` (default `drainTimeout`), closing anyway.
+   */
+  drain(opts: { timeout?: number } = {}): Promise<void> {
+    checkWaitOptions(opts);
+    if (this.state === "closed") return Promise.reject(new ConnectionClosedError());
+    if (this.drainPromise) return this.drainPromise;
+    this.draining = true;
+    const timeout = opts.timeout ?? this.options.drainTimeout;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`drain did not complete within ${timeout} ms`)), timeout);
+    });
+    const work = (async () => {
+      const userSubs = [...this.subs.values()].filter((s) => s !== this.muxSub());
+      await Promise.all(userSubs.map((s) => s.drain()));
+      while (this.mux.size > 0 && this.state !== "closed") await new Promise((r) => setTimeout(r, 10));
+      await this.flush();
+    })();
+    this.drainPromise = Promise.race([work, timedOut]).then(
+      () => {
+        clearTimeout(timer);
+        this.doClose(undefined);
+      },
+      (err: Error) => {
+        clearTimeout(timer);
+        this.doClose(err);
+        throw err;
+      },
+    );
+    return this.drainPromise;
+  }
+
+  private muxSub(): SubscriptionImpl | undefined {
+    return this.mux.subscription as SubscriptionImpl | undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  /** Publishes `data` to `subject`. Synchronous and buffered; throws on bad input or when closed. */
+  publish(subject: string, data?: Uint8Array | string, opts?: PublishOptions): void {
+    if (this.state === "closed") throw new ConnectionClosedError();
+    checkPublishSubject(subject);
+    let reply: string | undefined;
+    let hdrs: Uint8Array | undefined;
+    if (opts !== undefined) {
+      reply = opts.reply;
+      if (reply !== undefined) checkReplySubject(reply);
+      if (opts.headers !== undefined) {
+        if (!(opts.headers instanceof MsgHdrs)) throw new InvalidArgumentError("headers must be created with headers()");
+        if (this.info && this.info.headers === false) throw new NatsError("HEADERS_NOT_SUPPORTED", "the server does not support headers");
+        hdrs = opts.headers.encode();
+      }
+    }
+    if (data !== undefined && typeof data !== "string" && !(data instanceof Uint8Array)) throw new InvalidArgumentError("data must be a Uint8Array or a string");
+    const len = payloadLength(data);
+    const total = len + (hdrs ? hdrs.length : 0);
+    if (total > this.maxPayload) throw new MaxPayloadExceededError(total, this.maxPayload);
+    if (this.state === "connected") {
+      this.out.pub(subject, reply, hdrs, data ?? "", len);
+    } else {
+      const limit = this.options.reconnectBufSize;
+      const before = this.out.length;
+      this.out.pub(subject, reply, hdrs, data ?? "", len);
+      if (this.out.length > limit) {
+        this.out.truncate(before);
+        throw new ReconnectBufferExceededError(limit);
+      }
+    }
+    this.statsData.outMsgs++;
+    this.statsData.outBytes += total;
+    if (channels.publish.hasSubscribers) publishEvent(channels.publish, { subject, reply, size: total });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.out.length >= FLUSH_THRESHOLD) {
+      this.flushNow();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flushNow();
+  };
+
+  /** Hands the encoded bytes to the transport unless it asked us to wait. */
+  private flushNow(): void {
+    if (this.blocked || this.state !== "connected") return;
+    const link = this.link;
+    if (!link) return;
+    const chunk = this.out.take();
+    if (chunk && !link.transport.write(chunk)) this.blocked = true;
+  }
+
+  private onDrain(): void {
+    this.blocked = false;
+    this.flushNow();
+  }
+
+  /** Bytes encoded and not yet handed to the transport (the reconnect buffer while disconnected). */
+  buffered(): number {
+    return this.out.length;
+  }
+
+  private sendPing(w: PongWaiter | null): void {
+    const link = this.link;
+    if (!link) {
+      if (w) this.flushWaiting.push(w);
+      return;
+    }
+    // frames queued before this PING go first
+    const chunk = this.out.take();
+    if (chunk && !link.transport.write(chunk)) this.blocked = true;
+    this.pongs.push(w);
+    link.transport.write(PING);
+  }
+
+  /** Round trip to the server: resolves once everything published before it was processed. */
+  flush(opts?: { timeout?: number; signal?: AbortSignal }): Promise<void> {
+    checkWaitOptions(opts);
+    if (this.state === "closed") return Promise.reject(new ConnectionClosedError());
+    return new Promise<void>((resolve, reject) => {
+      const signal = opts?.signal;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        w.settled = true;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const w: PongWaiter = {
+        settled: false,
+        resolve: () => {
+          if (w.settled) return;
+          done();
+          resolve();
+        },
+        reject: (e) => {
+          if (w.settled) return;
+          done();
+          reject(e);
+        },
+      };
+      const onAbort = () => w.reject(abortReason(signal!));
+      if (signal) {
+        if (signal.aborted) return reject(abortReason(signal));
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      if (opts?.timeout !== undefined) timer = setTimeout(() => w.reject(new TimeoutError(`flush timed out after ${opts.timeout} ms`)), opts.timeout);
+      this.sendPing(w);
+    });
+  }
+
+  /** Round-trip time to the server in milliseconds. */
+  async rtt(): Promise<number> {
+    const t0 = performance.now();
+    await this.flush();
+    return performance.now() - t0;
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  /** Subscribes to `subject` (wildcards allowed). Without a callback, iterate the result. */
+  subscribe(subject: string, opts: SubscriptionOptions = {}): Subscription {
+    if (this.state === "closed") throw new ConnectionClosedError();
+    if (this.draining) throw new DrainingError();
+    checkSubscribeSubject(subject);
+    if (opts === null || typeof opts !== "object") throw new InvalidArgumentError("subscription options must be an object");
+    for (const k of Object.keys(opts)) if (!["queue", "max", "callback", "pending"].includes(k)) throw new InvalidArgumentError(`unknown subscription option '${k}'`);
+    if (opts.queue !== undefined) checkQueueName(opts.queue);
+    if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max <= 0)) throw new InvalidArgumentError("max must be a positive integer");
+    if (opts.callback !== undefined && typeof opts.callback !== "function") throw new InvalidArgumentError("callback must be a function");
+    const pending = { ...this.options.pending, ...(opts.pending ?? {}) };
+    checkPendingLimits(pending, "pending");
+    const sid = ++this.sidCounter;
+    const sub = new SubscriptionImpl(this.subHost, sid, subject, opts.queue, opts.callback, opts.max, pending.msgs, pending.bytes);
+    this.subs.set(sid, sub);
+    if (this.state === "connected") {
+      this.out.sub(subject, opts.queue, sid);
+      if (opts.max !== undefined) this.out.unsub(sid, opts.max);
+      this.scheduleFlush();
+    }
+    return sub;
+  }
+
+  private sendUnsub(sub: SubscriptionImpl, max?: number): void {
+    if (max === undefined) this.subs.delete(sub.sid);
+    if (this.state === "closed") return;
+    this.out.unsub(sub.sid, max);
+    this.scheduleFlush();
+  }
+
+  private async drainSub(sub: SubscriptionImpl): Promise<void> {
+    this.out.unsub(sub.sid);
+    this.scheduleFlush();
+    try {
+      await this.flush();
+    } catch (err) {
+      sub.close(err as Error);
+    }
+    this.subs.delete(sub.sid);
+    sub.noMoreMessages();
+    return sub.closed;
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** Publishes a request and resolves with the first reply. */
+  async request(subject: string, data?: Uint8Array | string, opts: RequestOptions = {}): Promise<Msg> {
+    if (this.state === "closed") throw new ConnectionClosedError();
+    checkPublishSubject(subject);
+    checkWaitOptions(opts);
+    const timeout = opts.timeout ?? this.options.requestTimeout;
+    const started = channels.request.hasSubscribers ? Date.now() : 0;
+    try {
+      const m = opts.noMux || this.options.noMux ? await requestDedicated(this.requestHost(), subject, data, opts, timeout) : await this.mux.request(subject, data, opts, timeout);
+      if (started) publishEvent(channels.request, { subject, ms: Date.now() - started });
+      return m;
+    } catch (err) {
+      if (started) publishEvent(channels.request, { subject, ms: Date.now() - started, error: err });
+      throw err;
+    }
+  }
+
+  /** Publishes a request and yields replies until the strategy is satisfied. */
+  requestMany(subject: string, data?: Uint8Array | string, opts: RequestManyOptions = {}): AsyncIterable<Msg> {
+    if (this.state === "closed") throw new ConnectionClosedError();
+    checkPublishSubject(subject);
+    return requestMany(this.requestHost(), subject, data, opts, this.options.requestTimeout);
+  }
+
+  private requestHost() {
+    return {
+      publish: (s: string, d?: Uint8Array | string, o?: PublishOptions) => this.publish(s, d, o),
+      subscribe: (s: string, o?: SubscriptionOptions) => this.subscribe(s, o),
+      inboxPrefix: () => this.options.inboxPrefix,
+    };
+  }
+
+  // ---------------------------------------------------------------- inbound (ParserHandler)
+
+  /** @internal */
+  onMsg(sid: number, line: Uint8Array, ss: number, se: number, rs: number, re: number, hdrLen: number, data: Uint8Array): void {
+    const st = this.statsData;
+    st.inMsgs++;
+    st.inBytes += data.length;
+    const sub = this.subs.get(sid);
+    if (sub === undefined) return;
+    sub.deliver(new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, data));
+    if (sub.max !== undefined && sub.received >= sub.max) this.subs.delete(sid);
+  }
+
+  /** @internal */
+  onInfo(json: string): void {
+    let info: ServerInfo;
+    try {
+      info = JSON.parse(json) as ServerInfo;
+    } catch (err) {
+      this.lost(new ProtocolError("INFO is not valid JSON", { cause: err }));
+      return;
+    }
+    this.applyInfo(info, false);
+  }
+
+  private applyInfo(info: ServerInfo, initial: boolean): void {
+    this.info = initial ? info : { ...this.info, ...info };
+    if (typeof info.max_payload === "number" && info.max_payload > 0) this.maxPayload = info.max_payload;
+    const link = this.link;
+    if (!this.options.ignoreDiscoveredServers && Array.isArray(info.connect_urls) && link) {
+      const { added, deleted } = this.pool.update(info.connect_urls, link.server.scheme);
+      if (added.length || deleted.length) this.emit({ type: "update", added, deleted });
+    }
+    if (!initial && info.ldm && link) {
+      this.emit({ type: "ldm", server: link.server.hostport });
+      // lame duck: move to another server before this one closes us
+      if (this.options.reconnect && this.pool.size > 1) this.lost(new ConnectionError(`server ${link.server.hostport} entered lame duck mode`));
+    }
+  }
+
+  /** @internal */
+  onPing(): void {
+    this.link?.transport.write(PONG);
+  }
+
+  /** @internal */
+  onPong(): void {
+    this.pingsOut = 0;
+    const w = this.pongs.shift();
+    if (w) w.resolve();
+  }
+
+  /** @internal */
+  onOk(): void {}
+
+  /** @internal */
+  onErr(text: string): void {
+    const { error, action, sid } = mapServerError(text);
+    if (action === "transient") {
+      if (error instanceof PermissionViolationError) this.permissionViolation(error, sid);
+      this.emit({ type: "error", error });
+      return;
+    }
+    if (action === "reconnect" || action === "auth") {
+      this.emit({ type: "error", error });
+      if (action === "auth") this.policy.authError(this.link?.server, error);
+      this.lost(error);
+      return;
+    }
+    this.emit({ type: "error", error });
+    this.doClose(error);
+  }
+
+  private permissionViolation(err: PermissionViolationError, sid?: number): void {
+    if (err.operation === "publish") {
+      this.mux.permissionDenied(err);
+      return;
+    }
+    for (const sub of [...this.subs.values()]) {
+      const match = sid !== undefined ? sub.sid === sid : sub.subject === err.subject && (sub.queue ?? undefined) === err.queue;
+      if (match) {
+        this.subs.delete(sub.sid);
+        sub.noMoreMessages(err);
+        if (sid === undefined) break;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- heartbeat
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.pingsOut = 0;
+    this.pingTimer = setInterval(() => {
+      if (this.state !== "connected") return;
+      if (this.pingsOut >= this.options.maxPingOut) {
+        const server = this.link?.server.hostport ?? "";
+        this.emit({ type: "staleConnection", server });
+        this.lost(new StaleConnectionError(`${this.pingsOut} PINGs to ${server} went unanswered`));
+        return;
+      }
+      this.pingsOut++;
+      this.sendPing(null);
+    }, this.options.pingInterval);
+    (this.pingTimer as { unref?: () => void }).unref?.();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------- status and info
+
+  private emit(s: Status): void {
+    this.statusEmitter.emit(s);
+  }
+
+  /** Connection events as an async iterable (ends when the connection closes). */
+  status(): AsyncIterable<Status> {
+    return this.statusEmitter.iterate();
+  }
+
+  /** Calls `listener` for events of `type` ("*" for all); returns a function that removes it. */
+  on(type: StatusType | "*", listener: (s: Status) => void): () => void {
+    if (typeof listener !== "function") throw new InvalidArgumentError("listener must be a function");
+    return this.statusEmitter.on(type, listener);
+  }
+
+  stats(): Stats {
+    return { ...this.statsData };
+  }
+
+  /** "host:port" of the current server ("" when disconnected). */
+  getServer(): string {
+    return this.link?.server.hostport ?? "";
+  }
+
+  /** Servers learned from the cluster, as "host:port". */
+  discoveredServers(): string[] {
+    return this.pool
+      .list()
+      .filter((s) => s.discovered)
+      .map((s) => s.hostport);
+  }
+
+  isClosed(): boolean {
+    return this.state === "closed";
+  }
+  isDraining(): boolean {
+    return this.draining && this.state !== "closed";
+  }
+  isConnected(): boolean {
+    return this.state === "connected";
+  }
+  /** The error that closed the connection, if any. */
+  getError(): Error | undefined {
+    return this.closeError;
+  }
+  /** A new unique inbox subject under the connection's inbox prefix. */
+  createInbox(): string {
+    return `${this.options.inboxPrefix}.${nuid.next()}`;
+  }
+}
+
+function connectFailure(err: unknown): Error {
+  if (err instanceof NatsError && err.code !== "CONNECTION_ERROR" && err.code !== "TIMEOUT") return err;
+  return new NoServersError(undefined, { cause: err });
+}

@@ -1,0 +1,71 @@
+import type { SubscriptionImpl } from "./subscription.js";
+
+/** How long callbacks may run in one turn of the event loop before the rest is queued. */
+const SLICE_MS = 10;
+
+const now: () => number = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
+const later: (fn: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
+    ? (fn) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(fn)
+    : (fn) => setTimeout(fn, 0);
+
+/**
+ * Decides how callbacks run. Messages go to callbacks inline, in the parser's loop, as long as
+ * callbacks are quick; once callbacks have used a whole time slice, further messages are queued
+ * per subscription (bounded by its pending limits) and delivered in later turns, so the socket
+ * keeps being read, memory stays bounded and drops are counted instead of stalling the server.
+ */
+export class Dispatcher {
+  backlogged = false;
+  private readonly ready = new Set<SubscriptionImpl>();
+  private scheduled = false;
+  private count = 0;
+  private sliceStart = 0;
+  private readonly outOfBudget = () => now() - this.sliceStart > SLICE_MS;
+
+  /** Called once per chunk read from the transport. */
+  startSlice(): void {
+    this.count = 0;
+    this.sliceStart = now();
+  }
+
+  /** Called after each inline callback. */
+  tick(): void {
+    if ((++this.count & 15) === 0 && !this.backlogged && this.outOfBudget()) {
+      this.backlogged = true;
+      this.schedule();
+    }
+  }
+
+  markReady(sub: SubscriptionImpl): void {
+    this.ready.add(sub);
+    this.backlogged = true;
+    this.schedule();
+  }
+
+  /** Pending queued work, for drain(). */
+  get idle(): boolean {
+    return this.ready.size === 0;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    later(this.run);
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    this.sliceStart = now();
+    for (const sub of this.ready) {
+      if (sub.dispatchQueued(this.outOfBudget)) {
+        this.ready.delete(sub);
+      } else {
+        this.schedule();
+        return;
+      }
+    }
+    this.backlogged = false;
+    this.count = 0;
+  };
+}

@@ -1,0 +1,129 @@
+import { ConnectionClosedError, NoRespondersError, TimeoutError, abortReason, type PermissionViolationError } from "../util/errors.js";
+import { nuid } from "../util/nuid.js";
+import type { MsgHdrs } from "../protocol/headers.js";
+import type { InboundMsg, Msg } from "./msg.js";
+import type { Subscription, SubscriptionOptions } from "./subscription.js";
+import { subjectMatches } from "../protocol/subject.js";
+
+/** Options of `nc.request()`. */
+export interface RequestOptions {
+  timeout?: number;
+  headers?: MsgHdrs;
+  signal?: AbortSignal;
+  /** Use a dedicated inbox subscription for this request. */
+  noMux?: boolean;
+  /** Reply subject to use with `noMux` (default: a fresh inbox). */
+  reply?: string;
+}
+
+/** What the request machinery needs from the connection. */
+export interface RequestHost {
+  publish(subject: string, data?: Uint8Array | string, opts?: { reply?: string; headers?: MsgHdrs }): void;
+  subscribe(subject: string, opts?: SubscriptionOptions): Subscription;
+  inboxPrefix(): string;
+}
+
+interface Pending {
+  subject: string;
+  resolve(m: Msg): void;
+  reject(e: unknown): void;
+  timer?: ReturnType<typeof setTimeout>;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/**
+ * Requests over one wildcard inbox subscription (`<prefix>.<nuid>.*`): each request gets a
+ * token, replies are matched by the subject's last token. No SUB/UNSUB per request.
+ */
+export class RequestMux {
+  private readonly pending = new Map<string, Pending>();
+  private sub?: Subscription;
+  private prefix = "";
+  private counter = 0;
+
+  constructor(private readonly host: RequestHost) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  get subscription(): Subscription | undefined {
+    return this.sub;
+  }
+
+  request(subject: string, data: Uint8Array | string | undefined, opts: RequestOptions, timeout: number): Promise<Msg> {
+    if (!this.sub) {
+      this.prefix = `${this.host.inboxPrefix()}.${nuid.next()}.`;
+      this.sub = this.host.subscribe(`${this.prefix}*`, { callback: (_err, m) => this.onReply(m as InboundMsg), pending: { msgs: -1, bytes: -1 } });
+    }
+    const token = (this.counter++).toString(36);
+    return new Promise<Msg>((resolve, reject) => {
+      const p: Pending = { subject, resolve, reject };
+      const signal = opts.signal;
+      if (signal) {
+        if (signal.aborted) return reject(abortReason(signal));
+        p.signal = signal;
+        p.onAbort = () => this.settle(token, undefined, abortReason(signal));
+        signal.addEventListener("abort", p.onAbort, { once: true });
+      }
+      p.timer = setTimeout(() => this.settle(token, undefined, new TimeoutError(`request to '${subject}' timed out after ${timeout} ms`)), timeout);
+      this.pending.set(token, p);
+      try {
+        this.host.publish(subject, data, { reply: this.prefix + token, headers: opts.headers });
+      } catch (err) {
+        this.settle(token, undefined, err);
+      }
+    });
+  }
+
+  private onReply(m: InboundMsg): void {
+    const token = m.subject.slice(this.prefix.length);
+    const p = this.pending.get(token);
+    if (!p) return;
+    if (m.isNoResponders) this.settle(token, undefined, new NoRespondersError(p.subject));
+    else this.settle(token, m);
+  }
+
+  private settle(token: string, msg?: Msg, err?: unknown): void {
+    const p = this.pending.get(token);
+    if (!p) return;
+    this.pending.delete(token);
+    if (p.timer) clearTimeout(p.timer);
+    if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
+    if (msg) p.resolve(msg);
+    else p.reject(err);
+  }
+
+  /** Fails requests whose subject the server refused to let us publish to. */
+  permissionDenied(err: PermissionViolationError): void {
+    for (const [token, p] of this.pending) if (subjectMatches(err.subject, p.subject) || err.subject === p.subject) this.settle(token, undefined, err);
+  }
+
+  /** Fails every outstanding request (connection closed, or lost with fail-fast). */
+  failAll(err: Error = new ConnectionClosedError()): void {
+    for (const token of [...this.pending.keys()]) this.settle(token, undefined, err);
+  }
+
+  /** The mux subscription was lost (closed connection); the next request makes a new one. */
+  reset(): void {
+    this.sub = undefined;
+  }
+}
+
+/** Request over a dedicated inbox: SUB, UNSUB after 1, PUB, wait. */
+export async function requestDedicated(host: RequestHost, subject: string, data: Uint8Array | string | undefined, opts: RequestOptions, timeout: number): Promise<Msg> {
+  const inbox = opts.reply ?? `${host.inboxPrefix()}.${nuid.next()}`;
+  const sub = host.subscribe(inbox, { max: 1 });
+  try {
+    host.publish(subject, data, { reply: inbox, headers: opts.headers });
+    const m = (await sub.next({ timeout, signal: opts.signal })) as InboundMsg;
+    if (m.isNoResponders) throw new NoRespondersError(subject);
+    return m;
+  } catch (err) {
+    if (err instanceof TimeoutError) throw new TimeoutError(`request to '${subject}' timed out after ${timeout} ms`);
+    throw err;
+  } finally {
+    sub.unsubscribe();
+  }
+}

@@ -1,0 +1,82 @@
+import { connect as netConnect, type Socket } from "node:net";
+import { ConnectionError } from "../util/errors.js";
+import type { Server } from "../connection/servers.js";
+import type { TlsOptions } from "../connection/options.js";
+import type { Transport, TransportConnectOptions, TransportEvents } from "./transport.js";
+import { upgradeSocket } from "./tls.js";
+
+/** A TCP connection (node:net), upgradable to TLS after the server's INFO. */
+export class TcpTransport implements Transport {
+  private socket: Socket;
+  private closedFlag = false;
+  encrypted = false;
+  readonly canUpgrade = true;
+  private error?: Error;
+
+  private constructor(socket: Socket, private readonly events: TransportEvents) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  static connect(server: Server, opts: TransportConnectOptions, events: TransportEvents): Promise<TcpTransport> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host: server.hostname, port: server.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ConnectionError(`timed out connecting to ${server.hostport} after ${opts.timeout} ms`));
+      }, opts.timeout);
+      const onError = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new ConnectionError(`cannot connect to ${server.hostport}: ${err.message}`, { cause: err }));
+      };
+      socket.once("error", onError);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.off("error", onError);
+        resolve(new TcpTransport(socket, events));
+      });
+    });
+  }
+
+  private attach(socket: Socket): void {
+    socket.on("data", (chunk: Uint8Array) => this.events.data(chunk));
+    socket.on("drain", () => this.events.drain());
+    socket.on("error", (err) => {
+      this.error ??= new ConnectionError(`socket error: ${err.message}`, { cause: err });
+    });
+    socket.on("close", () => this.onClose());
+  }
+
+  private detach(socket: Socket): void {
+    socket.removeAllListeners("data");
+    socket.removeAllListeners("drain");
+    socket.removeAllListeners("close");
+  }
+
+  private onClose(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.events.close(this.error ?? new ConnectionError("connection closed by the server"));
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.closedFlag) return false;
+    return this.socket.write(chunk);
+  }
+
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.socket.destroy();
+  }
+
+  async upgradeTls(opts: TlsOptions, servername: string): Promise<void> {
+    const plain = this.socket;
+    this.detach(plain);
+    const secure = await upgradeSocket(plain, opts, servername);
+    this.socket = secure;
+    this.encrypted = true;
+    this.attach(secure);
+  }
+}

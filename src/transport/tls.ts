@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions, type TLSSocket } from "node:tls";
+import type { Socket } from "node:net";
+import { TlsError } from "../util/errors.js";
+import type { TlsOptions } from "../connection/options.js";
+
+function pem(v: string | Uint8Array): string | Buffer {
+  return typeof v === "string" ? v : Buffer.from(v);
+}
+
+/** Node TLS options from tsnats' TLS options (PEM text wins over files). */
+export function nodeTlsOptions(opts: TlsOptions, servername: string): NodeTlsOptions {
+  const o: NodeTlsOptions = { rejectUnauthorized: opts.rejectUnauthorized ?? true };
+  const ca = opts.ca ?? (opts.caFile ? readFileSync(opts.caFile) : undefined);
+  if (ca !== undefined) o.ca = Array.isArray(ca) ? ca.map(pem) : pem(ca as string | Uint8Array);
+  const cert = opts.cert ?? (opts.certFile ? readFileSync(opts.certFile) : undefined);
+  if (cert !== undefined) o.cert = pem(cert);
+  const key = opts.key ?? (opts.keyFile ? readFileSync(opts.keyFile) : undefined);
+  if (key !== undefined) o.key = pem(key);
+  const name = opts.servername ?? servername;
+  // SNI must not be an IP address
+  if (!/^[\d.]+$/.test(name) && !name.includes(":")) o.servername = name;
+  if (opts.servername) o.servername = opts.servername;
+  return o;
+}
+
+/** Wraps a connected plain socket in TLS and waits for the handshake. */
+export function upgradeSocket(socket: Socket, opts: TlsOptions, servername: string): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    let secure: TLSSocket;
+    try {
+      secure = tlsConnect({ ...nodeTlsOptions(opts, servername), socket, host: servername });
+    } catch (err) {
+      reject(new TlsError(`TLS setup failed: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
+    const onError = (err: Error) => {
+      secure.destroy();
+      reject(new TlsError(`TLS handshake with ${servername} failed: ${err.message}`, { cause: err }));
+    };
+    secure.once("error", onError);
+    secure.once("close", () => onError(new Error("connection closed during the TLS handshake")));
+    secure.once("secureConnect", () => {
+      secure.off("error", onError);
+      secure.removeAllListeners("close");
+      resolve(secure);
+    });
+  });
+}

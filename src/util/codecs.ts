@@ -1,0 +1,75 @@
+import { InvalidArgumentError } from "./errors.js";
+import type { Msg } from "../connection/msg.js";
+import type { NatsConnection, PublishOptions } from "../connection/connection.js";
+import type { Subscription, SubscriptionOptions } from "../connection/subscription.js";
+import type { RequestOptions } from "../connection/requests.js";
+
+/** Turns values into payload bytes and back. */
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(data: Uint8Array): T;
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+/** UTF-8 strings. */
+export function StringCodec(): Codec<string> {
+  return {
+    encode: (v) => te.encode(v),
+    decode: (d) => td.decode(d),
+  };
+}
+
+/** JSON values (UTF-8). Decoding an empty payload gives `undefined`. */
+export function JSONCodec<T = unknown>(reviver?: (key: string, value: unknown) => unknown): Codec<T> {
+  return {
+    encode: (v) => te.encode(JSON.stringify(v)),
+    decode: (d) => {
+      try {
+        return (d.length ? JSON.parse(td.decode(d), reviver) : undefined) as T;
+      } catch (err) {
+        throw new InvalidArgumentError(`payload is not valid JSON: ${(err as Error).message}`, { cause: err });
+      }
+    },
+  };
+}
+
+/** A connection that speaks values of type T (nats.go's EncodedConn). */
+export interface EncodedConnection<T> {
+  readonly nc: NatsConnection;
+  publish(subject: string, value: T, opts?: PublishOptions): void;
+  /** Subscribes; `callback` gets decoded values (or the decode error). */
+  subscribe(subject: string, callback: (err: Error | null, value: T | undefined, msg: Msg) => void, opts?: Omit<SubscriptionOptions, "callback">): Subscription;
+  /** Sends a value and resolves with the decoded reply. */
+  request<R = T>(subject: string, value: T, opts?: RequestOptions, replyCodec?: Codec<R>): Promise<R>;
+  /** Answers `msg` with a value. */
+  respond(msg: Msg, value: T): boolean;
+}
+
+/** Wraps `nc` so that payloads are values encoded with `codec`. */
+export function encoded<T>(nc: NatsConnection, codec: Codec<T>): EncodedConnection<T> {
+  return {
+    nc,
+    publish: (subject, value, opts) => nc.publish(subject, codec.encode(value), opts),
+    subscribe: (subject, callback, opts = {}) =>
+      nc.subscribe(subject, {
+        ...opts,
+        callback: (err, msg) => {
+          if (err) return callback(err, undefined, msg);
+          let v: T;
+          try {
+            v = codec.decode(msg.data);
+          } catch (e) {
+            return callback(e as Error, undefined, msg);
+          }
+          callback(null, v, msg);
+        },
+      }),
+    request: async <R>(subject: string, value: T, opts?: RequestOptions, replyCodec?: Codec<R>) => {
+      const m = await nc.request(subject, codec.encode(value), opts);
+      return (replyCodec ?? (codec as unknown as Codec<R>)).decode(m.data);
+    },
+    respond: (msg, value) => msg.respond(codec.encode(value)),
+  };
+}
