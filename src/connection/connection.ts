@@ -155,27 +155,28 @@ export class NatsConnection implements ParserHandler {
     const started = Date.now();
     const hs = new Handshake(this.options, server, this.options.timeout);
     const parser = new Parser(hs);
-    let link: Link | undefined;
+    const holder: { link?: Link } = {};
     const events: TransportEvents = {
       data: (chunk) => {
         this.dispatcher.startSlice();
         try {
           parser.parse(chunk);
         } catch (err) {
-          if (link && this.link === link) this.lost(err as Error);
+          if (holder.link && this.link === holder.link) this.lost(err as Error);
           else hs.fail(err);
         }
       },
       close: (err) => {
-        if (link && this.link === link) this.lost(err ?? new ConnectionError("connection closed"));
+        if (holder.link && this.link === holder.link) this.lost(err ?? new ConnectionError("connection closed"));
         else hs.fail(err ?? new ConnectionError(`connection to ${server.hostport} closed during the handshake`));
       },
       drain: () => {
-        if (link && this.link === link) this.onDrain();
+        if (holder.link && this.link === holder.link) this.onDrain();
       },
     };
     const transport = await this.factory(server, { timeout: this.options.timeout, tls: this.options.tls }, events);
-    link = { transport, parser, server };
+    const link: Link = { transport, parser, server };
+    holder.link = link;
     hs.attach(transport);
     let info: ServerInfo;
     try {

@@ -59,7 +59,8 @@ export class StatusEmitter {
   iterate(): AsyncIterableIterator<Status> {
     const it: { q: RingQueue<Status>; wake?: () => void } = { q: new RingQueue<Status>() };
     this.iterators.add(it);
-    const self = this;
+    const iterators = this.iterators;
+    const isDone = () => this.done;
     return {
       [Symbol.asyncIterator]() {
         return this;
@@ -68,8 +69,8 @@ export class StatusEmitter {
         while (true) {
           const s = it.q.shift();
           if (s) return { value: s, done: false };
-          if (self.done) {
-            self.iterators.delete(it);
+          if (isDone()) {
+            iterators.delete(it);
             return { value: undefined, done: true };
           }
           await new Promise<void>((r) => (it.wake = r));
@@ -77,7 +78,7 @@ export class StatusEmitter {
         }
       },
       async return(): Promise<IteratorResult<Status>> {
-        self.iterators.delete(it);
+        iterators.delete(it);
         it.wake?.();
         return { value: undefined, done: true };
       },
