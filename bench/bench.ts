@@ -1,6 +1,6 @@
 // tsnats vs nats.js throughput and latency benchmark.
 //
-// Run everything (starts its own nats-server on 127.0.0.1, random port; ~2–3 minutes):
+// Run everything (starts its own nats-server on 127.0.0.1, random port; about 1.5 minutes):
 //   npm run bench                                   (= setup + build, then node build/bench/bench.js)
 // Run one case (substring of the case id), quickly, both clients:
 //   node build/bench/bench.js --case pubsub-1KiB --quick

@@ -129,7 +129,9 @@ async function runPubSub(ctx: RunContext): Promise<Measured> {
   const endAt = await waitFor(ctx.spec.count);
   const elapsedMs = ctx.stop(endAt);
   await pubDone.catch(() => undefined);
-  void bytes;
+  if (bytes !== received * ctx.spec.size) {
+    throw new Error(`subscriber got ${bytes} payload bytes in ${received} messages of ${ctx.spec.size} B`);
+  }
   return { done: received, received, elapsedMs, subErrors };
 }
 
@@ -140,17 +142,23 @@ async function startResponder(ctx: RunContext): Promise<BenchConn> {
   return responder;
 }
 
+/** The responder echoes the request, so a reply of another size is a client bug. */
+function checkReply(ctx: RunContext, reply: Uint8Array): void {
+  if (reply.length !== ctx.spec.size) throw new Error(`reply has ${reply.length} bytes, expected ${ctx.spec.size}`);
+}
+
 async function runRequestSequential(ctx: RunContext): Promise<Measured> {
   await startResponder(ctx);
   const req = await ctx.open("requester");
-  for (let i = 0; i < ctx.warm; i++) await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS);
+  for (let i = 0; i < ctx.warm; i++) checkReply(ctx, await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS));
   const n = ctx.spec.count;
   const lat = new Float64Array(n);
   ctx.start();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS);
+    const reply = await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS);
     lat[i] = performance.now() - t;
+    checkReply(ctx, reply);
   }
   return { done: n, elapsedMs: ctx.stop(), latenciesMs: lat };
 }
@@ -166,7 +174,7 @@ async function runRequestInFlight(ctx: RunContext): Promise<Measured> {
       while (!failed && issued < total) {
         issued++;
         try {
-          await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS);
+          checkReply(ctx, await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS));
         } catch (err) {
           failed = true;
           throw err;
