@@ -136,6 +136,7 @@ export class NatsConnection implements ParserHandler {
     let lastErr: unknown;
     for (let i = 0; i < this.pool.size; i++) {
       const server = this.pool.selectNext()!;
+      server.lastAttempt = Date.now();
       try {
         await this.attempt(server);
         this.pool.connected(server);
@@ -239,7 +240,7 @@ export class NatsConnection implements ParserHandler {
   private async reconnectLoop(initial: boolean, cause?: Error): Promise<void> {
     let lastErr: unknown = cause;
     while (this.state === "reconnecting") {
-      const next = await this.policy.next(() => this.state !== "reconnecting");
+      const next = await this.policy.next(() => this.state === "reconnecting");
       if (this.state !== "reconnecting") return;
       if (!next) {
         this.doClose(lastErr instanceof NatsError && lastErr.code !== "CONNECTION_ERROR" ? lastErr : new NoServersError(undefined, { cause: lastErr }));
