@@ -3,7 +3,7 @@ import { ConnectionError } from "../util/errors.js";
 import type { Server } from "../connection/servers.js";
 import type { TlsOptions } from "../connection/options.js";
 import type { Transport, TransportConnectOptions, TransportEvents } from "./transport.js";
-import { upgradeSocket } from "./tls.js";
+import { connectTlsFirst, upgradeSocket } from "./tls.js";
 
 /** A TCP connection (node:net), upgradable to TLS after the server's INFO. */
 export class TcpTransport implements Transport {
@@ -19,6 +19,14 @@ export class TcpTransport implements Transport {
   }
 
   static connect(server: Server, opts: TransportConnectOptions, events: TransportEvents): Promise<TcpTransport> {
+    if (opts.tls?.handshakeFirst) {
+      // TLS before INFO (nats-server 2.10.4+ with `handshake_first`)
+      return connectTlsFirst(server.hostname, server.port, opts.tls, opts.timeout).then((socket) => {
+        const t = new TcpTransport(socket, events);
+        t.encrypted = true;
+        return t;
+      });
+    }
     return new Promise((resolve, reject) => {
       const socket = netConnect({ host: server.hostname, port: server.port, noDelay: true });
       const timer = setTimeout(() => {

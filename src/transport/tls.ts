@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
-import { TlsError } from "../util/errors.js";
+import { ConnectionError, TlsError } from "../util/errors.js";
 import type { TlsOptions } from "../connection/options.js";
 
 function pem(v: string | Uint8Array): string | Buffer {
@@ -42,6 +42,35 @@ export function upgradeSocket(socket: Socket, opts: TlsOptions, servername: stri
     secure.once("close", () => onError(new Error("connection closed during the TLS handshake")));
     secure.once("secureConnect", () => {
       secure.off("error", onError);
+      secure.removeAllListeners("close");
+      resolve(secure);
+    });
+  });
+}
+
+/** Opens a TLS connection directly (handshake first, before the server's INFO). */
+export function connectTlsFirst(host: string, port: number, opts: TlsOptions, timeoutMs: number): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    let secure: TLSSocket;
+    try {
+      secure = tlsConnect({ ...nodeTlsOptions(opts, host), host, port });
+    } catch (err) {
+      reject(new TlsError(`TLS setup failed: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
+    secure.setNoDelay(true);
+    const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    function fail(err: Error): void {
+      clearTimeout(timer);
+      secure.destroy();
+      const refused = (err as { code?: string }).code === "ECONNREFUSED";
+      reject(refused ? new ConnectionError(`cannot connect to ${host}:${port}: ${err.message}`, { cause: err }) : new TlsError(`TLS handshake with ${host}:${port} failed: ${err.message}`, { cause: err }));
+    }
+    secure.once("error", fail);
+    secure.once("close", () => fail(new Error("connection closed during the TLS handshake")));
+    secure.once("secureConnect", () => {
+      clearTimeout(timer);
+      secure.off("error", fail);
       secure.removeAllListeners("close");
       resolve(secure);
     });

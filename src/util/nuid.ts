@@ -1,4 +1,3 @@
-import { randomFillSync } from "node:crypto";
 
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE = 62;
@@ -49,7 +48,7 @@ export class Nuid {
   /** New random prefix, sequence start and increment. */
   reset(): void {
     const rnd = new Uint8Array(PRE_LEN + 12);
-    randomFillSync(rnd);
+    globalThis.crypto.getRandomValues(rnd);
     for (let i = 0; i < PRE_LEN; i++) this.buf[i] = DIGITS.charCodeAt(rnd[i]! % BASE);
     const dv = new DataView(rnd.buffer, PRE_LEN);
     this.seqHi = dv.getUint32(0) % HALF;

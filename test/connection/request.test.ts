@@ -242,9 +242,23 @@ describe("request with noMux", () => {
     for (const r of replies) assert.match(r, /^_INBOX\.[^.]+$/);
   });
 
-  it("no responders, timeout and abort behave as with the mux", async () => {
-    const nc = await open("nomux-errors");
+  it("no responders rejects with NoRespondersError and leaves no inbox subscribed on the server", async () => {
+    const nc = await open("nomux-noresp");
     await assert.rejects(nc.request(subj("nomux.none"), "x", { timeout: 10_000, noMux: true }), (e: unknown) => e instanceof NoRespondersError && e.code === "NO_RESPONDERS");
+    assert.ok(nc.isConnected());
+    // the server does not count the 503 status against the inbox's auto-unsubscribe max, so the
+    // client must UNSUB the dedicated inbox itself
+    await nc.flush();
+    let last: ConnzSubDetail[] = [];
+    await poll(
+      async () => ((last = await serverSubs("nomux-noresp")).length === 0 ? true : undefined),
+      2_000,
+      () => `the dedicated inbox is still subscribed on the server after a no-responders reply: ${JSON.stringify(last)}`,
+    );
+  });
+
+  it("timeout and abort behave as with the mux and unsubscribe the dedicated inbox", async () => {
+    const nc = await open("nomux-errors");
     const silent = subj("nomux.silent");
     nc.subscribe(silent, { callback: () => undefined });
     await nc.flush();
@@ -254,17 +268,12 @@ describe("request with noMux", () => {
     const p = nc.request(silent, "x", { timeout: 10_000, noMux: true, signal: ac.signal });
     setTimeout(() => ac.abort(reason), 20);
     await assert.rejects(p, (e: unknown) => e === reason);
-    // every dedicated inbox is gone again
     await nc.flush();
+    let last: ConnzSubDetail[] = [];
     await poll(
-      async () => ((await serverSubs("nomux-errors")).every((s) => s.subject === silent) ? true : undefined),
-      5_000,
-      () => "dedicated inboxes were left subscribed",
-    ).catch(async (e) => {
-      console.log(JSON.stringify(await serverSubs("nomux-errors")));
-      throw e;
-    });
-    void (0 as unknown as Promise<void>
+      async () => ((last = await serverSubs("nomux-errors")).every((s) => s.subject === silent) ? true : undefined),
+      2_000,
+      () => `dedicated inboxes were left subscribed: ${JSON.stringify(last)}`,
     );
   });
 });
@@ -385,6 +394,18 @@ describe("requestMany", () => {
         return true;
       });
     }
+  });
+
+  it("count with maxMessages 1 and no responders leaves no inbox subscribed on the server", async () => {
+    const nc2 = await open("many-noresp-count");
+    await assert.rejects(collect(nc2.requestMany(subj("many.none1"), "x", { strategy: "count", maxMessages: 1, maxWait: 10_000 })), NoRespondersError);
+    await nc2.flush();
+    let last: ConnzSubDetail[] = [];
+    await poll(
+      async () => ((last = await serverSubs("many-noresp-count")).length === 0 ? true : undefined),
+      2_000,
+      () => `the requestMany inbox is still subscribed on the server after a no-responders reply: ${JSON.stringify(last)}`,
+    );
   });
 
   it("rejects bad strategy options", () => {
