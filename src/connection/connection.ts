@@ -294,7 +294,7 @@ export class NatsConnection implements ParserHandler {
     if (link) {
       const chunk = this.out.take();
       if (chunk) link.transport.write(chunk);
-      link.transport.close();
+      link.transport.close(true);
     }
     this.out.reset();
     const closedErr = new ConnectionClosedError(undefined, err ? { cause: err } : undefined);

@@ -73,10 +73,18 @@ export class TcpTransport implements Transport {
     return this.socket.write(chunk);
   }
 
-  close(): void {
+  close(graceful = false): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.socket.destroy();
+    const socket = this.socket;
+    if (!graceful) {
+      socket.destroy();
+      return;
+    }
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), 2000);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
   }
 
   async upgradeTls(opts: TlsOptions, servername: string): Promise<void> {

@@ -17,8 +17,8 @@ export interface TransportEvents {
 export interface Transport {
   /** Queues bytes; false means "wait for drain before writing more". */
   write(chunk: Uint8Array): boolean;
-  /** Closes at once (pending writes may be lost). */
-  close(): void;
+  /** Closes. `graceful`: send what is queued first (bounded in time); otherwise at once. */
+  close(graceful?: boolean): void;
   /** Whether the bytes travel encrypted. */
   readonly encrypted: boolean;
   /** Upgrades the connection to TLS in place (TCP only). */

@@ -114,6 +114,23 @@ describe("drain", () => {
     }
   });
 
+  it("close() while a sub.drain() waits for its consumer ends the subscription", async () => {
+    const nc = await connect({ servers: srv.url });
+    const subj = createInbox("drclose");
+    const sub = nc.subscribe(subj); // never consumed
+    await nc.flush();
+    for (let i = 0; i < 10; i++) pub.publish(subj, String(i));
+    await pub.flush();
+    await until(() => sub.getReceived() === 10, "10 received");
+    const drained = sub.drain();
+    await nc.flush(); // the UNSUB went out and was acknowledged
+    assert.equal(sub.isClosed(), false);
+    await nc.close();
+    assert.equal(await settlesWithin(sub.closed, 1_000), true, "sub.closed must resolve once the connection is closed");
+    assert.equal(await settlesWithin(drained, 1_000), true, "sub.drain() must settle once the connection is closed");
+    assert.equal(sub.isClosed(), true);
+  });
+
   it("nc.drain() processes every message of callback and iterator subscriptions, flushes, then closes", async () => {
     const nc = await connect({ servers: srv.url });
     const subjA = createInbox("drA");
@@ -216,7 +233,9 @@ describe("drain", () => {
     assert.equal(nc.isDraining(), false);
     assert.equal(await settlesWithin(nc.closed(), 2_000), true, "closed() resolves");
     assert.ok((await nc.closed()) instanceof TimeoutError, "closed() reports why the connection ended");
-    assert.equal(await settlesWithin(sub.closed, 2_000), true, "the subscription ends too");
     assert.throws(() => nc.publish(subj, "x"), ConnectionClosedError);
+    // a closed connection leaves no live subscription behind (as with close())
+    assert.equal(await settlesWithin(sub.closed, 1_000), true, "the drained subscription must end when the connection closes");
+    assert.equal(sub.isClosed(), true);
   });
 });
