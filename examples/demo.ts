@@ -57,8 +57,8 @@ async function queueGroup(nc: NatsConnection, worker: NatsConnection): Promise<v
 async function requestReply(nc: NatsConnection, service: NatsConnection): Promise<void> {
   title("request/reply");
   const json = encoded(service, JSONCodec<{ a: number; b: number }>());
-  json.subscribe("demo.math.add", (err, v, msg) => {
-    if (!err && v) msg.respond(JSON.stringify({ sum: v.a + v.b }));
+  json.subscribe("demo.math.add", (v, msg) => {
+    msg.respond(JSON.stringify({ sum: v.a + v.b }));
   });
   await service.flush();
   const reply = await nc.request("demo.math.add", JSON.stringify({ a: 20, b: 22 }), { timeout: 1000 });

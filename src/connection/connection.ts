@@ -20,7 +20,7 @@ import { Parser, type ParserHandler } from "../protocol/parser.js";
 import { OutboundBuffer, payloadLength } from "../protocol/encoder.js";
 import { encodeUtf8 } from "../protocol/bytes.js";
 import { MsgHdrs } from "../protocol/headers.js";
-import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject } from "../protocol/subject.js";
+import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, subjectMatches } from "../protocol/subject.js";
 import type { Transport, TransportEvents, TransportFactory } from "../transport/transport.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Handshake } from "./handshake.js";
@@ -28,7 +28,7 @@ import type { ServerInfo } from "./info.js";
 import { InboundMsg, type Msg } from "./msg.js";
 import { checkPendingLimits, checkWaitOptions, type ResolvedOptions } from "./options.js";
 import { ReconnectPolicy } from "./reconnect.js";
-import { RequestMux, requestDedicated, type RequestOptions } from "./requests.js";
+import { RequestMux, requestDedicated, type RequestHost, type RequestOptions } from "./requests.js";
 import { requestMany, type RequestManyOptions } from "./request_many.js";
 import { mapServerError } from "./server_errors.js";
 import { ServerPool, type Server } from "./servers.js";
@@ -96,6 +96,8 @@ export class NatsConnection implements ParserHandler {
   private maxPayload = 1024 * 1024;
   private readonly subHost: SubscriptionHost;
   private reconnectWaiters: { resolve(): void; reject(e: Error): void }[] = [];
+  /** Requests over dedicated inboxes, failed by publish permission violations on their subject. */
+  private readonly permissionWatchers = new Set<{ subject: string; fail(err: Error): void }>();
 
   /** @internal use `connect()` */
   constructor(
@@ -105,11 +107,7 @@ export class NatsConnection implements ParserHandler {
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
     this.pool = new ServerPool(options.servers, !options.noRandomize);
     this.policy = new ReconnectPolicy(options, this.pool);
-    this.mux = new RequestMux({
-      publish: (s, d, o) => this.publish(s, d, o),
-      subscribe: (s, o) => this.subscribe(s, o),
-      inboxPrefix: () => this.options.inboxPrefix,
-    });
+    this.mux = new RequestMux(this.requestHost());
     const d = this.dispatcher;
     this.subHost = {
       get backlogged() {
@@ -519,7 +517,10 @@ export class NatsConnection implements ParserHandler {
     } catch (err) {
       sub.close(err as Error);
     }
-    this.subs.delete(sub.sid);
+    // stays registered until it has finished, so that closing the connection ends it too
+    void sub.closed.then(() => {
+      if (this.subs.get(sub.sid) === sub) this.subs.delete(sub.sid);
+    });
     sub.noMoreMessages();
     return sub.closed;
   }
@@ -550,11 +551,16 @@ export class NatsConnection implements ParserHandler {
     return requestMany(this.requestHost(), subject, data, opts, this.options.requestTimeout);
   }
 
-  private requestHost() {
+  private requestHost(): RequestHost {
     return {
-      publish: (s: string, d?: Uint8Array | string, o?: PublishOptions) => this.publish(s, d, o),
-      subscribe: (s: string, o?: SubscriptionOptions) => this.subscribe(s, o),
+      publish: (s, d, o) => this.publish(s, d, o),
+      subscribe: (s, o) => this.subscribe(s, o),
       inboxPrefix: () => this.options.inboxPrefix,
+      watchPermission: (subject, fail) => {
+        const w = { subject, fail };
+        this.permissionWatchers.add(w);
+        return () => this.permissionWatchers.delete(w);
+      },
     };
   }
 
@@ -567,8 +573,16 @@ export class NatsConnection implements ParserHandler {
     st.inBytes += data.length;
     const sub = this.subs.get(sid);
     if (sub === undefined) return;
-    sub.deliver(new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, data));
-    if (sub.max !== undefined && sub.received >= sub.max) this.subs.delete(sid);
+    const msg = new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, data);
+    sub.deliver(msg);
+    if (sub.max !== undefined && sub.received >= sub.max) {
+      this.subs.delete(sid);
+      // the server does not count its own no-responders status toward the max
+      if (hdrLen > 0 && msg.isNoResponders && this.state !== "closed") {
+        this.out.unsub(sid);
+        this.scheduleFlush();
+      }
+    }
   }
 
   /** @internal */
@@ -634,6 +648,7 @@ export class NatsConnection implements ParserHandler {
   private permissionViolation(err: PermissionViolationError, sid?: number): void {
     if (err.operation === "publish") {
       this.mux.permissionDenied(err);
+      for (const w of [...this.permissionWatchers]) if (subjectMatches(err.subject, w.subject) || err.subject === w.subject) w.fail(err);
       return;
     }
     for (const sub of [...this.subs.values()]) {

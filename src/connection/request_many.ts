@@ -2,7 +2,7 @@ import { InvalidArgumentError, NoRespondersError, TimeoutError } from "../util/e
 import { nuid } from "../util/nuid.js";
 import type { MsgHdrs } from "../protocol/headers.js";
 import type { InboundMsg, Msg } from "./msg.js";
-import type { RequestHost } from "./requests.js";
+import { permissionSignal, type RequestHost } from "./requests.js";
 
 /**
  * Strategies (ADR-47): `timer` collects until `maxWait`; `count` until `maxMessages` (or
@@ -35,7 +35,14 @@ export function requestMany(host: RequestHost, subject: string, data: Uint8Array
   const stall = opts.stall ?? 300;
   const inbox = `${host.inboxPrefix()}.${nuid.next()}`;
   const sub = host.subscribe(inbox, strategy === "count" ? { max: opts.maxMessages! } : {});
-  host.publish(subject, data, { reply: inbox, headers: opts.headers });
+  const watch = permissionSignal(host, subject, opts.signal);
+  try {
+    host.publish(subject, data, { reply: inbox, headers: opts.headers });
+  } catch (err) {
+    watch.stop();
+    sub.unsubscribe();
+    throw err;
+  }
   const started = Date.now();
 
   async function* replies(): AsyncGenerator<Msg> {
@@ -47,7 +54,7 @@ export function requestMany(host: RequestHost, subject: string, data: Uint8Array
         if (wait <= 0) return;
         let m: InboundMsg;
         try {
-          m = (await sub.next({ timeout: wait, signal: opts.signal })) as InboundMsg;
+          m = (await sub.next({ timeout: wait, signal: watch.signal })) as InboundMsg;
         } catch (err) {
           if (err instanceof TimeoutError) return;
           if ((err as { code?: string }).code === "SUBSCRIPTION_CLOSED") return;
@@ -60,6 +67,7 @@ export function requestMany(host: RequestHost, subject: string, data: Uint8Array
         if (strategy === "count" && count >= opts.maxMessages!) return;
       }
     } finally {
+      watch.stop();
       sub.unsubscribe();
     }
   }

@@ -21,6 +21,15 @@ export interface RequestHost {
   publish(subject: string, data?: Uint8Array | string, opts?: { reply?: string; headers?: MsgHdrs }): void;
   subscribe(subject: string, opts?: SubscriptionOptions): Subscription;
   inboxPrefix(): string;
+  /** Calls `fail` if publishing to `subject` is refused by the server; returns "stop watching". */
+  watchPermission(subject: string, fail: (err: Error) => void): () => void;
+}
+
+/** A signal that aborts with a permission violation on `subject` (or when `signal` aborts). */
+export function permissionSignal(host: RequestHost, subject: string, signal?: AbortSignal): { signal: AbortSignal; stop(): void } {
+  const ac = new AbortController();
+  const stop = host.watchPermission(subject, (err) => ac.abort(err));
+  return { signal: signal ? AbortSignal.any([signal, ac.signal]) : ac.signal, stop };
 }
 
 interface Pending {
@@ -115,15 +124,17 @@ export class RequestMux {
 export async function requestDedicated(host: RequestHost, subject: string, data: Uint8Array | string | undefined, opts: RequestOptions, timeout: number): Promise<Msg> {
   const inbox = opts.reply ?? `${host.inboxPrefix()}.${nuid.next()}`;
   const sub = host.subscribe(inbox, { max: 1 });
+  const watch = permissionSignal(host, subject, opts.signal);
   try {
     host.publish(subject, data, { reply: inbox, headers: opts.headers });
-    const m = (await sub.next({ timeout, signal: opts.signal })) as InboundMsg;
+    const m = (await sub.next({ timeout, signal: watch.signal })) as InboundMsg;
     if (m.isNoResponders) throw new NoRespondersError(subject);
     return m;
   } catch (err) {
     if (err instanceof TimeoutError) throw new TimeoutError(`request to '${subject}' timed out after ${timeout} ms`);
     throw err;
   } finally {
+    watch.stop();
     sub.unsubscribe();
   }
 }

@@ -37,6 +37,8 @@ export interface Subscription extends AsyncIterable<Msg> {
   isDraining(): boolean;
   /** The error that ended it (a permissions violation, for example), if any. */
   getError(): Error | undefined;
+  /** `await using sub = nc.subscribe(...)` unsubscribes at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** What a subscription needs from its connection. */
@@ -250,6 +252,10 @@ export class SubscriptionImpl implements Subscription {
     this.pendingBytes = 0;
     this.state = ENDING;
     this.finish();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.unsubscribe();
   }
 
   drain(): Promise<void> {

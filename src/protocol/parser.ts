@@ -20,6 +20,8 @@ const SPACE = 32;
 const TAB = 9;
 /** The longest control line accepted (INFO can be long in big clusters). */
 export const MAX_CONTROL_LINE = 1024 * 1024;
+/** The largest message accepted: nats-server caps max_payload at 64 MiB. */
+export const MAX_MESSAGE_SIZE = 64 * 1024 * 1024 + 64 * 1024;
 
 const STATE_OP: number = 0;
 const STATE_PAYLOAD: number = 1;
@@ -283,6 +285,7 @@ export class Parser {
       this.hdrLen = 0;
       this.size = this.number(buf, tok[k * 2]!, tok[k * 2 + 1]!);
     }
+    if (this.size > MAX_MESSAGE_SIZE) throw new ProtocolError(`message size ${this.size} exceeds the ${MAX_MESSAGE_SIZE}-byte limit`);
     this.filled = 0;
     this.state = STATE_PAYLOAD;
   }

@@ -31,7 +31,7 @@ function structuralProblem(s: string, wildcards: boolean): string {
   return "";
 }
 
-let lastPublishSubject = "";
+let lastPublishSubject: string | undefined;
 
 /** Validates a subject for publishing (literal; wildcard characters are passed through as nats.go does). */
 export function checkPublishSubject(subject: unknown, what = "subject"): void {

@@ -39,8 +39,12 @@ export function JSONCodec<T = unknown>(reviver?: (key: string, value: unknown) =
 export interface EncodedConnection<T> {
   readonly nc: NatsConnection;
   publish(subject: string, value: T, opts?: PublishOptions): void;
-  /** Subscribes; `callback` gets decoded values (or the decode error). */
-  subscribe(subject: string, callback: (err: Error | null, value: T | undefined, msg: Msg) => void, opts?: Omit<SubscriptionOptions, "callback">): Subscription;
+  /**
+   * Subscribes; `callback` gets each decoded value. A payload that does not decode (and a
+   * slow-consumer notice) goes to `opts.onError`; without it the error is thrown from the
+   * callback, which the connection reports as an `error` status event.
+   */
+  subscribe(subject: string, callback: (value: T, msg: Msg) => void, opts?: Omit<SubscriptionOptions, "callback"> & { onError?: (err: Error, msg?: Msg) => void }): Subscription;
   /** Sends a value and resolves with the decoded reply. */
   request<R = T>(subject: string, value: T, opts?: RequestOptions, replyCodec?: Codec<R>): Promise<R>;
   /** Answers `msg` with a value. */
@@ -52,20 +56,26 @@ export function encoded<T>(nc: NatsConnection, codec: Codec<T>): EncodedConnecti
   return {
     nc,
     publish: (subject, value, opts) => nc.publish(subject, codec.encode(value), opts),
-    subscribe: (subject, callback, opts = {}) =>
-      nc.subscribe(subject, {
-        ...opts,
+    subscribe: (subject, callback, opts = {}) => {
+      const { onError, ...subOpts } = opts;
+      const fail = (err: Error, msg?: Msg) => {
+        if (onError) onError(err, msg);
+        else throw err;
+      };
+      return nc.subscribe(subject, {
+        ...subOpts,
         callback: (err, msg) => {
-          if (err) return callback(err, undefined, msg);
+          if (err) return fail(err, msg);
           let v: T;
           try {
             v = codec.decode(msg.data);
           } catch (e) {
-            return callback(e as Error, undefined, msg);
+            return fail(e as Error, msg);
           }
-          callback(null, v, msg);
+          callback(v, msg);
         },
-      }),
+      });
+    },
     request: async <R>(subject: string, value: T, opts?: RequestOptions, replyCodec?: Codec<R>) => {
       const m = await nc.request(subject, codec.encode(value), opts);
       return (replyCodec ?? (codec as unknown as Codec<R>)).decode(m.data);

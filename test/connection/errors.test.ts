@@ -148,7 +148,7 @@ describe("permissions violations", () => {
   });
 
   it("a noMux request to a denied subject rejects with the PermissionViolationError too", async () => {
-    await assert.rejects(nc.request("secret.req2", "x", { timeout: 10_000, noMux: true }), (err: unknown) => {
+    await assert.rejects(nc.request("secret.req2", "x", { timeout: 5_000, noMux: true }), (err: unknown) => {
       assert.ok(err instanceof PermissionViolationError, `expected PermissionViolationError, got ${String(err)}`);
       assert.equal(err.subject, "secret.req2");
       return true;

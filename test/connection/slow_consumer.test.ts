@@ -60,9 +60,8 @@ describe("slow consumers and pending limits", () => {
       nc.on("slowConsumer", (s) => statuses.push(s));
       const cbErrors: unknown[] = [];
       let handled = 0;
-      let sub!: Subscription;
       let maxSeenInCallback = 0;
-      sub = nc.subscribe(subj, {
+      const sub: Subscription = nc.subscribe(subj, {
         pending: { msgs: 100 },
         callback: (err, m) => {
           maxSeenInCallback = Math.max(maxSeenInCallback, sub.getPending());
@@ -200,8 +199,7 @@ describe("slow consumers and pending limits", () => {
       const limit = 4096;
       const cbErrors: unknown[] = [];
       let maxBytesInCallback = 0;
-      let sub!: Subscription;
-      sub = nc.subscribe(subj, {
+      const sub: Subscription = nc.subscribe(subj, {
         pending: { bytes: limit },
         callback: (err) => {
           maxBytesInCallback = Math.max(maxBytesInCallback, sub.getPendingBytes());

@@ -256,21 +256,25 @@ function expectProtocolError(err: unknown, what: string): void {
   assert.equal((err as ProtocolError).code, "PROTOCOL_ERROR");
 }
 
-/** Asserts that `input` (fed whole and byte by byte) throws ProtocolError and the parser stays failed. */
-function assertMalformed(input: string | Uint8Array, what: string): void {
+/**
+ * Asserts that `input` (fed whole and byte by byte) throws ProtocolError after exactly the frames
+ * `before` (the malformed frame itself is never delivered) and that the parser stays failed.
+ */
+function assertMalformed(input: string | Uint8Array, what: string, before: Ev[] = []): void {
   const b = typeof input === "string" ? bytes(input) : input;
   for (const cuts of [[], Array.from({ length: b.length - 1 }, (_, i) => i + 1)]) {
     const o = outcome(b, cuts);
     assert.ok(o.err !== undefined, `${what}: no error (events ${JSON.stringify(o.events)})`);
     expectProtocolError(o.err, what);
+    assert.deepEqual(o.events, before, `${what}: frames delivered before the error`);
     assert.throws(() => o.parser.parse(bytes("PING\r\n")), (e: unknown) => e instanceof ProtocolError && e.code === "PROTOCOL_ERROR", `${what}: parser must stay failed`);
   }
 }
 
 describe("Parser: malformed frames", () => {
-  const cases: [string, string][] = [
+  const cases: [string, string, Ev[]?][] = [
     ["unknown op", "FOO bar\r\n"],
-    ["unknown op after a good frame", "PING\r\nPUB x 1\r\nx\r\n"],
+    ["unknown op after a good frame", "PING\r\nPUB x 1\r\nx\r\n", [{ t: "ping" }]],
     ["op without space", "MSGfoo 1 2\r\nhi\r\n"],
     ["PING with junk", "PINGX\r\n"],
     ["+OK with junk", "+OKAY\r\n"],
@@ -290,12 +294,13 @@ describe("Parser: malformed frames", () => {
     ["payload followed by LF only", "MSG foo 1 2\r\nhi\nPING\r\n"],
     ["payload followed by CR and junk", "MSG foo 1 2\r\nhi\rX\n"],
     ["payload longer than announced", "MSG foo 1 2\r\nhello\r\n"],
+    ["good MSG, then a payload without CRLF", "MSG a 1 1\r\nx\r\nMSG foo 1 2\r\nhiPING\r\n", [msg(1, "a", "x")]],
     ["HMSG payload not followed by CRLF", "HMSG foo 1 12 12\r\nNATS/1.0\r\n\r\nzz"],
     ["empty line", "\r\n"],
     ["garbage without LF", "\x00\x01\x02"],
     ["control character in MSG args", "MSG fo\x01o 1 2\r\nhi\r\n"],
   ];
-  for (const [what, input] of cases) it(what, () => assertMalformed(input, what));
+  for (const [what, input, before] of cases) it(what, () => assertMalformed(input, what, before));
 
   it("a size too big to allocate is a ProtocolError, not a RangeError", () => {
     assertMalformed("MSG foo 1 999999999999999\r\nabc", "huge size");
