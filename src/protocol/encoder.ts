@@ -1,6 +1,10 @@
-import { allocBytes, NodeBuffer, utf8Length, writeUtf8 } from "./bytes.js";
+import { allocBytes, encodeUtf8, NodeBuffer, utf8Length, writeUtf8 } from "./bytes.js";
 
 const SLAB = 256 * 1024;
+/** Encoded `PUB <subject> ` / `HPUB <subject> ` prefixes kept for reuse. */
+const PREFIX_CACHE_SIZE = 512;
+/** Below this size a JS loop copies faster than TypedArray.set(). */
+const SMALL_COPY = 48;
 const CRLF0 = 13;
 const CRLF1 = 10;
 
@@ -26,6 +30,31 @@ export class OutboundBuffer {
   private buf: Uint8Array = allocBytes(SLAB);
   private start = 0;
   private pos = 0;
+  private lastSubject = "";
+  private lastPub: Uint8Array = PUB;
+  private readonly prefixes = new Map<string, Uint8Array>();
+
+  /** `PUB <subject> ` (or HPUB) as bytes, cached for subjects used again. */
+  private prefix(subject: string, headers: boolean): Uint8Array {
+    if (!headers && subject === this.lastSubject) return this.lastPub;
+    const key = headers ? "H" + subject : subject;
+    let p = this.prefixes.get(key);
+    if (p === undefined) {
+      const op = headers ? HPUB : PUB;
+      const subj = encodeUtf8(subject);
+      p = new Uint8Array(op.length + subj.length + 1);
+      p.set(op, 0);
+      p.set(subj, op.length);
+      p[p.length - 1] = 32;
+      if (this.prefixes.size >= PREFIX_CACHE_SIZE) this.prefixes.clear();
+      this.prefixes.set(key, p);
+    }
+    if (!headers) {
+      this.lastSubject = subject;
+      this.lastPub = p;
+    }
+    return p;
+  }
 
   /** Bytes encoded and not yet taken. */
   get length(): number {
@@ -70,8 +99,15 @@ export class OutboundBuffer {
   }
 
   private bytes(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    if (n < SMALL_COPY) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = b[i]!;
+    } else {
+      this.buf.set(b, this.pos);
+    }
+    this.pos += n;
   }
 
   private str(s: string): void {
@@ -105,13 +141,7 @@ export class OutboundBuffer {
     const hlen = hdrs ? hdrs.length : 0;
     const rlen = reply ? reply.length : 0;
     this.ensure(48 + (subject.length + rlen) * 3 + hlen + payloadLen);
-    if (hdrs) {
-      this.bytes(HPUB);
-    } else {
-      this.bytes(PUB);
-    }
-    this.str(subject);
-    this.buf[this.pos++] = 32;
+    this.bytes(this.prefix(subject, hdrs !== undefined));
     if (reply) {
       this.str(reply);
       this.buf[this.pos++] = 32;
