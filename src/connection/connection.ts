@@ -173,7 +173,13 @@ export class NatsConnection implements ParserHandler {
         if (holder.link && this.link === holder.link) this.onDrain();
       },
     };
-    const transport = await this.factory(server, { timeout: this.options.timeout, tls: this.options.tls }, events);
+    let transport: Transport;
+    try {
+      transport = await this.factory(server, { timeout: this.options.timeout, tls: this.options.tls }, events);
+    } catch (err) {
+      hs.fail(err);
+      throw err;
+    }
     const link: Link = { transport, parser, server };
     holder.link = link;
     hs.attach(transport);

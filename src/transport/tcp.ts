@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from "node:net";
-import { ConnectionError } from "../util/errors.js";
+import { ConnectionError, TlsError } from "../util/errors.js";
 import type { Server } from "../connection/servers.js";
 import type { TlsOptions } from "../connection/options.js";
 import type { Transport, TransportConnectOptions, TransportEvents } from "./transport.js";
@@ -51,7 +51,9 @@ export class TcpTransport implements Transport {
     socket.on("data", (chunk: Uint8Array) => this.events.data(chunk));
     socket.on("drain", () => this.events.drain());
     socket.on("error", (err) => {
-      this.error ??= new ConnectionError(`socket error: ${err.message}`, { cause: err });
+      const code = (err as { code?: string }).code ?? "";
+      // TLS 1.3 servers may reject a client certificate after the handshake, with an alert
+      this.error ??= this.encrypted && code.startsWith("ERR_SSL_") ? new TlsError(`TLS error: ${err.message}`, { cause: err }) : new ConnectionError(`socket error: ${err.message}`, { cause: err });
     });
     socket.on("close", () => this.onClose());
   }
