@@ -1,6 +1,7 @@
 // Fresh-machine set-up shared by `npm test`, `npm run demo` and `npm run bench`:
 // installs dependencies when missing or stale, makes sure nats-server is present
-// (installing Debian's package when we are root), and compiles the TypeScript.
+// (installing Debian's package when we are root), installs Chromium for the browser test
+// (same rule), and compiles the TypeScript.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -54,7 +55,26 @@ if (!process.argv.includes("--no-server") && !findServer()) {
   }
 }
 
-// 3. build
+// 3. Chromium for the headless browser test (Debian's package; never downloaded by playwright).
+// Skipped for `npm run demo` / `npm run bench` (they do not need it) and with --no-browser.
+const chromiumBin = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
+const wantsBrowser = !process.argv.includes("--no-browser") && !["demo", "bench"].includes(process.env.npm_lifecycle_event ?? "");
+if (wantsBrowser && !existsSync(chromiumBin)) {
+  if (process.getuid && process.getuid() === 0) {
+    log("chromium is missing: installing Debian's package (this takes a while)");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const r = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "inherit", env });
+    if (r.status !== 0) {
+      run("apt-get", ["update"], { env });
+      run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { env });
+    }
+  } else {
+    console.error(`[setup] Chromium was not found at ${chromiumBin} and we are not root: the browser test will fail.`);
+    console.error("[setup] Install it (Debian: `sudo apt-get install chromium`) or set CHROMIUM_BIN.");
+  }
+}
+
+// 4. build
 if (!process.argv.includes("--no-build")) {
   log("compiling TypeScript");
   run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"]);

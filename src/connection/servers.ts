@@ -10,6 +10,8 @@ export interface Server {
   port: number;
   /** "host:port" (IPv6 in brackets). */
   hostport: string;
+  /** Path (and query) of a ws:// or wss:// URL, e.g. "/nats" behind a proxy ("" otherwise). */
+  path: string;
   /** Credentials given in this server's URL (used for this server only). */
   user?: string;
   pass?: string;
@@ -55,6 +57,7 @@ export function parseServer(input: string, discovered = false): Server {
     hostname: hostname.startsWith("[") ? hostname.slice(1, -1) : hostname,
     port,
     hostport: `${hostname}:${port}`,
+    path: scheme === "ws" || scheme === "wss" ? (url.pathname === "/" ? "" : url.pathname) + url.search : "",
     discovered,
     reconnects: 0,
     lastAttempt: 0,
