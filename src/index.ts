@@ -32,3 +32,36 @@ export { JSONCodec, StringCodec, encoded, type Codec, type EncodedConnection } f
 export { usernamePasswordAuthenticator, tokenAuthenticator, type Authenticator, type Auth } from "./auth/authenticator.js";
 export { channels as diagnosticsChannels } from "./util/diagnostics.js";
 export * from "./util/errors.js";
+export {
+  nkeys,
+  NKeyPrefix,
+  fromSeed,
+  fromRawSeed,
+  fromPublic,
+  createPair,
+  createUser,
+  createAccount,
+  createOperator,
+  createServer,
+  createCluster,
+  isValidPublicKey,
+  type KeyPair,
+} from "./auth/nkeys.js";
+export {
+  decodeJwt,
+  verifyJwt,
+  encodeJwt,
+  encodeUserJwt,
+  encodeAccountJwt,
+  encodeOperatorJwt,
+  type JwtHeader,
+  type JwtClaims,
+  type DecodedJwt,
+  type JwtPermission,
+  type JwtOptions,
+  type UserNats,
+  type AccountNats,
+  type OperatorNats,
+} from "./auth/jwt.js";
+export { parseCreds, formatCreds, nkeyAuthenticator, jwtAuthenticator, credsAuthenticator, type Creds, type SecretSource } from "./auth/creds.js";
+export { credsFile } from "./auth/creds_file.js";

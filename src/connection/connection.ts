@@ -136,9 +136,7 @@ export class NatsConnection implements ParserHandler {
       const server = this.pool.selectNext()!;
       server.lastAttempt = Date.now();
       try {
-        await this.attempt(server);
-        this.pool.connected(server);
-        publishEvent(channels.connect, { server: server.hostport, info: this.info });
+        await this.attempt(server, "initial");
         return;
       } catch (err) {
         lastErr = err;
@@ -150,7 +148,7 @@ export class NatsConnection implements ParserHandler {
   }
 
   /** One attempt: transport, handshake, then this connection takes over the link. */
-  private async attempt(server: Server): Promise<void> {
+  private async attempt(server: Server, kind: "initial" | "retry" | "reconnect"): Promise<void> {
     const started = Date.now();
     const hs = new Handshake(this.options, server, this.options.timeout);
     const parser = new Parser(hs);
@@ -182,25 +180,33 @@ export class NatsConnection implements ParserHandler {
     }
     const link: Link = { transport, parser, server };
     holder.link = link;
+    hs.onEstablished = (info) => {
+      if (this.state === "closed") throw new ConnectionClosedError();
+      parser.handler = this;
+      this.link = link;
+      this.state = "connected";
+      this.blocked = false;
+      this.pool.connected(server);
+      this.policy.reset();
+      this.applyInfo(info, true);
+      this.resendState();
+      this.startHeartbeat();
+      // events before anything else this server sent in the same chunk is handled
+      if (kind === "initial") {
+        publishEvent(channels.connect, { server: server.hostport, info });
+      } else {
+        if (kind === "reconnect") this.statsData.reconnects++;
+        publishEvent(channels.reconnect, { server: server.hostport });
+        this.emit({ type: "reconnect", server: server.hostport });
+      }
+    };
     hs.attach(transport);
-    let info: ServerInfo;
     try {
-      info = await hs.result;
+      await hs.result;
     } catch (err) {
       transport.close();
       throw err;
     }
-    if (this.state === "closed") {
-      transport.close();
-      throw new ConnectionClosedError();
-    }
-    parser.handler = this;
-    this.link = link;
-    this.state = "connected";
-    this.blocked = false;
-    this.applyInfo(info, true);
-    this.resendState();
-    this.startHeartbeat();
     publishEvent(channels.connected, { server: server.hostport, ms: Date.now() - started });
   }
 
@@ -252,13 +258,7 @@ export class NatsConnection implements ParserHandler {
       }
       this.emit({ type: "reconnecting", server: next.server.hostport, attempt: next.attempt, delay: next.delay });
       try {
-        await this.attempt(next.server);
-        this.pool.connected(next.server);
-        this.policy.reset();
-        if (!initial) this.statsData.reconnects++;
-        initial = false;
-        publishEvent(channels.reconnect, { server: next.server.hostport });
-        this.emit({ type: "reconnect", server: next.server.hostport });
+        await this.attempt(next.server, initial ? "retry" : "reconnect");
         return;
       } catch (err) {
         lastErr = err;

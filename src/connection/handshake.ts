@@ -85,10 +85,22 @@ export class Handshake implements ParserHandler {
     }
   }
 
+  /**
+   * Called synchronously on the handshake's PONG, so that the connection takes over the parser
+   * before the rest of the same chunk is parsed. Throwing fails the handshake.
+   */
+  onEstablished?: (info: ServerInfo) => void;
+
   onPong(): void {
     if (this.settled || !this.info) return;
     this.settled = true;
     clearTimeout(this.timer);
+    try {
+      this.onEstablished?.(this.info);
+    } catch (err) {
+      this.rejectFn(err);
+      return;
+    }
     this.resolveFn(this.info);
   }
 
