@@ -11,7 +11,7 @@ import { NatsServer } from "../support/server.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
-const usage = readme.slice(readme.indexOf("## Basic usage"), readme.indexOf("## Core API"));
+const usage = readme.slice(readme.indexOf("## Basic usage"), readme.indexOf("## Security and transports"));
 const blocks = [...usage.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe("README examples", () => {
