@@ -5,8 +5,8 @@
 //    same code, in the same event loop, with the same per-message work.
 // 2. `BenchClient`: "run one repetition of this case against this server and return numbers".
 //    In-process clients get it from `inProcessClient()` (cases.ts); an out-of-process client (a
-//    nats.go binary driven through a subprocess) implements it directly and returns the same
-//    `RunMetrics`, leaving `gc` undefined.
+//    nats.go binary driven through a subprocess, client_go.ts) and the raw-socket ceiling (raw.ts)
+//    implement it directly and return the same `RunMetrics` (the Go one leaves `gc` undefined).
 
 /** What a subscription callback receives. Both clients' `Msg` objects fit this shape as is. */
 export interface BenchMsg {
@@ -19,10 +19,21 @@ export interface SubscribeOptions {
   max?: number;
   /** Called when the client reports an error on the subscription (e.g. a slow consumer). */
   onError?: (err: Error) => void;
+  /** Client-side pending limits, for clients that have them (`ClientModule.pendingLimits`). */
+  pending?: { msgs: number; bytes: number };
+}
+
+export interface SubCounters {
+  received: number;
+  processed: number;
+  pending: number;
+  /** Undefined when the client does not drop (it has no pending limits). */
+  dropped?: number;
 }
 
 export interface BenchSub {
   unsubscribe(): void;
+  counters(): SubCounters;
 }
 
 export interface BenchConn {
@@ -48,9 +59,12 @@ export interface ClientModule {
   readonly name: string;
   readonly version: string;
   readonly connector: Connector;
+  /** Whether `SubscribeOptions.pending` is honoured (messages over it dropped and counted). */
+  readonly pendingLimits: boolean;
 }
 
-export type CaseKind = "pub" | "pubsub" | "req" | "reqpar";
+/** pubsub: publisher and subscriber on two connections; pubsub1: both on one connection. */
+export type CaseKind = "pub" | "pubsub" | "pubsub1" | "req" | "reqpar";
 
 export interface CaseSpec {
   /** Stable id used by `--case`, in the table and in the JSON ("pub-16B", "req-seq-128B", ...). */

@@ -1,53 +1,57 @@
-// tsnats vs nats.js throughput and latency benchmark.
+// tsnats vs nats.js v3 vs nats.go vs a raw-socket ceiling: throughput, latency, GC and memory.
 //
-// Run everything (starts its own nats-server on 127.0.0.1, random port; about 1.5 minutes):
+// Run everything (starts its own nats-server on 127.0.0.1, random port; about 4–5 minutes):
 //   npm run bench                                   (= setup + build, then node build/bench/bench.js)
-// Run one case (substring of the case id), quickly, both clients:
+// Run one case (substring of the case id), quickly, all clients:
 //   node build/bench/bench.js --case pubsub-1KiB --quick
 // More examples:
 //   node build/bench/bench.js --case req-seq --reps 5
-//   node build/bench/bench.js --clients nats.js --quick      (only nats.js, e.g. while src/ is broken)
+//   node build/bench/bench.js --case memory                  (only the slow-consumer memory case)
+//   node build/bench/bench.js --clients nats.js,nats.go --quick
 //   NATS_URL=nats://127.0.0.1:4222 node build/bench/bench.js (use a running server instead)
 //
-// Options: --quick (10x fewer messages), --case <substr>[,<substr>...], --reps N (default 3),
-//          --clients tsnats,nats.js, --out <file> (default bench/results/latest.json), --help.
-// Case ids: pub-{16B,128B,1KiB,16KiB}, pubsub-{same}, req-seq-128B, req-inflight100-128B.
+// Options: --quick (10x fewer messages, 2 s memory window), --case <substr>[,<substr>...],
+//          --reps N (default 3), --clients tsnats,nats.js,nats.go,ceiling,
+//          --out <file> (default bench/results/latest.json), --help.
+// Case ids: pub-{16B,128B,1KiB,16KiB}; pubsub-{same} (publisher and subscriber on two
+// connections); pubsub-1conn-{same} (both on one connection); req-seq-128B (sequential requests,
+// p50/p99 latency); req-inflight100-128B; memory-slow-consumer.
 //
-// Method: each case runs the clients alternately (A B A B ...) for --reps repetitions; each run
-// uses fresh connections and a fresh subject, does an untimed warm-up of 10% of the messages, then
-// times the rest. The table shows the median and min–max msgs/s per client, payload MB/s
-// (10^6 bytes/s; requests count one direction), request latency percentiles, GC collections and
-// pause time inside the timed part (node:perf_hooks 'gc' entries), and the ratio of each client's
-// median msgs/s to nats.js'. pub→sub reports how many messages the subscriber got when the server
-// dropped some (slow consumer). It measures and prints only: no thresholds, no assertions.
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { cpus } from "node:os";
+// Clients: tsnats and nats.js run in this process through the adapter in adapter.ts; nats.go is
+// bench/go/main.go, built with Debian's Go (installed with apt-get when missing and we are root;
+// otherwise its column says why it is missing) and run as a subprocess per measurement; "ceiling"
+// is raw.ts, bare sockets with pre-built frames: the limit of one Node event loop.
+//
+// Method: each case runs the clients alternately (A B C D A B C D ...) for --reps repetitions;
+// each run uses fresh connections and a fresh subject, does an untimed warm-up of 10% of the
+// messages, then times the rest. The tables show the median and min–max msgs/s per client,
+// payload MB/s (10^6 bytes/s; requests count one direction), request latency percentiles, GC
+// collections and pause time inside the timed part (node:perf_hooks 'gc' entries; blank for
+// nats.go), and the ratios tsnats/nats.js, tsnats/nats.go and tsnats/ceiling of median msgs/s.
+// The slow-consumer memory case (memory.ts) runs once per JS client. It measures and prints only:
+// no thresholds, no assertions (the memory case reports whether RSS stayed within its bound).
+import { cpus, loadavg } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchClient, CaseSpec, ClientModule } from "./adapter.js";
 import { defaultCases, inProcessClient } from "./cases.js";
-import { formatTable, summarize, writeResults, type RawRun, type Results } from "./report.js";
+import { JS_CLIENTS } from "./clients.js";
+import { goPackages, prepareGoClient } from "./client_go.js";
+import { formatMemoryTable, memoryOptions, runMemoryCase, type MemoryResult } from "./memory.js";
+import { rawClient } from "./raw.js";
+import {
+  formatRatioTable, formatTable, ratios, summarize, writeResults, type RawRun, type Results,
+} from "./report.js";
 import { startServer, type ServerHandle } from "./server.js";
+import { repoRoot } from "./util.js";
 
-const KNOWN_CLIENTS: Record<string, () => Promise<{ client: ClientModule }>> = {
-  "tsnats": () => import("./client_tsnats.js"),
-  "nats.js": () => import("./client_natsjs.js"),
-};
-const BASELINE = "nats.js";
+const ALL_CLIENTS = ["tsnats", "nats.js", "nats.go", "ceiling"];
+const SUBJECT = "tsnats";
+const MEMORY_CASE = "memory-slow-consumer";
+const MEMORY_CLIENTS = ["tsnats", "nats.js"];
 
 const USAGE = `usage: node build/bench/bench.js [--quick] [--case <substr>[,...]] [--reps N]
-                                   [--clients ${Object.keys(KNOWN_CLIENTS).join(",")}] [--out <file>]`;
-
-function repoRoot(): string {
-  // build/bench/bench.js -> the repository is two levels up.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
+                                   [--clients ${ALL_CLIENTS.join(",")}] [--out <file>]`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -55,7 +59,7 @@ function parseOptions() {
       quick: { type: "boolean", default: false },
       case: { type: "string" },
       reps: { type: "string", default: "3" },
-      clients: { type: "string", default: Object.keys(KNOWN_CLIENTS).join(",") },
+      clients: { type: "string", default: ALL_CLIENTS.join(",") },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -69,7 +73,7 @@ function parseOptions() {
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got ${values.reps}`);
   const clients = values.clients.split(",").map((s) => s.trim()).filter(Boolean);
   for (const c of clients) {
-    if (!KNOWN_CLIENTS[c]) throw new Error(`unknown client ${c} (known: ${Object.keys(KNOWN_CLIENTS).join(", ")})`);
+    if (!ALL_CLIENTS.includes(c)) throw new Error(`unknown client ${c} (known: ${ALL_CLIENTS.join(", ")})`);
   }
   return {
     quick: values.quick,
@@ -80,25 +84,41 @@ function parseOptions() {
   };
 }
 
-function selectCases(all: CaseSpec[], filter: string | undefined): CaseSpec[] {
-  if (!filter) return all;
+function selectCases(all: CaseSpec[], filter: string | undefined): { cases: CaseSpec[]; memory: boolean } {
+  if (!filter) return { cases: all, memory: true };
   const parts = filter.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
-  const chosen = all.filter((c) => parts.some((p) => c.id.toLowerCase().includes(p)));
-  if (chosen.length === 0) throw new Error(`--case ${filter} matches none of: ${all.map((c) => c.id).join(", ")}`);
-  return chosen;
+  const match = (id: string) => parts.some((p) => id.toLowerCase().includes(p));
+  const cases = all.filter((c) => match(c.id));
+  const memory = match(MEMORY_CASE);
+  if (cases.length === 0 && !memory) {
+    throw new Error(`--case ${filter} matches none of: ${[...all.map((c) => c.id), MEMORY_CASE].join(", ")}`);
+  }
+  return { cases, memory };
 }
 
-async function loadClients(names: string[]): Promise<{ loaded: ClientModule[]; failed: { name: string; error: string }[] }> {
-  const loaded: ClientModule[] = [];
-  const failed: { name: string; error: string }[] = [];
+/** The clients to run, in the order they alternate, and the ones that cannot run (with why). */
+async function loadClients(names: string[], needGo: boolean): Promise<{ clients: BenchClient[]; mods: ClientModule[]; missing: Record<string, string> }> {
+  const clients: BenchClient[] = [];
+  const mods: ClientModule[] = [];
+  const missing: Record<string, string> = {};
   for (const name of names) {
     try {
-      loaded.push((await KNOWN_CLIENTS[name]()).client);
+      if (JS_CLIENTS[name]) {
+        const mod = (await JS_CLIENTS[name]()).client;
+        mods.push(mod);
+        clients.push(inProcessClient(mod));
+      } else if (name === "nats.go" && needGo) {
+        const go = prepareGoClient();
+        if ("client" in go) clients.push(go.client);
+        else missing[name] = go.unavailable;
+      } else if (name === "ceiling") {
+        clients.push(rawClient);
+      }
     } catch (err) {
-      failed.push({ name, error: err instanceof Error ? err.message : String(err) });
+      missing[name] = `could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-  return { loaded, failed };
+  return { clients, mods, missing };
 }
 
 async function serverVersion(server: ServerHandle, mods: ClientModule[]): Promise<string | undefined> {
@@ -125,16 +145,16 @@ function progress(run: RawRun): string {
 
 async function main(): Promise<number> {
   const opts = parseOptions();
-  const cases = selectCases(defaultCases(opts.quick), opts.caseFilter);
-  const { loaded, failed } = await loadClients(opts.clients);
-  for (const f of failed) console.error(`bench: client ${f.name} could not be loaded, skipping it: ${f.error}`);
-  if (loaded.length === 0) {
+  const { cases, memory } = selectCases(defaultCases(opts.quick), opts.caseFilter);
+  const { clients, mods, missing } = await loadClients(opts.clients, cases.length > 0);
+  for (const [name, why] of Object.entries(missing)) console.error(`bench: ${name} will not run: ${why}`);
+  const memoryClients = memory ? mods.filter((m) => MEMORY_CLIENTS.includes(m.name)) : [];
+  if ((cases.length > 0 && clients.length === 0) || (cases.length === 0 && memoryClients.length === 0)) {
     console.error("bench: no client to run");
     return 1;
   }
-  const clients: BenchClient[] = loaded.map(inProcessClient);
-  const baseline = clients.some((c) => c.name === BASELINE) ? BASELINE : clients[0].name;
 
+  const loadStart = loadavg();
   const server = await startServer();
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -147,9 +167,11 @@ async function main(): Promise<number> {
   process.on("SIGTERM", onSignal);
 
   try {
-    const version = await serverVersion(server, loaded);
-    console.error(`bench: nats-server ${version ?? "?"} at ${server.url}; node ${process.version}; ` +
-      `clients ${clients.map((c) => `${c.name} ${c.version}`).join(", ")}; ${opts.reps} reps${opts.quick ? " (quick)" : ""}`);
+    const version = await serverVersion(server, mods);
+    const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+    console.error(`bench: nats-server ${version ?? "?"} at ${server.url}; node ${process.version}; ${cpus().length} cpus, ` +
+      `load ${fmtLoad(loadStart)}; clients ${clients.map((c) => `${c.name} ${c.version}`).join(", ")}; ` +
+      `${opts.reps} reps${opts.quick ? " (quick)" : ""}`);
 
     const runs: RawRun[] = [];
     let seq = 0;
@@ -167,23 +189,58 @@ async function main(): Promise<number> {
       }
     }
 
-    const summary = summarize(cases, clients.map((c) => c.name), runs, baseline);
-    console.log("");
-    console.log(formatTable(summary, baseline));
-    for (const f of failed) console.log(`(${f.name} not run: ${f.error})`);
+    const memoryResults: MemoryResult[] = [];
+    const mopts = memoryOptions(opts.quick);
+    if (memoryClients.length > 0) {
+      console.error(`${MEMORY_CASE}: 1 KiB messages at full speed for ${mopts.windowMs / 1000} s to a 1 ms/message subscriber; ` +
+        `1 repetition per client`);
+    }
+    for (const mod of memoryClients) {
+      const r = await runMemoryCase(mod.name, server, mopts, `${mod.name.replace(/\W/g, "")}.${seq++}`);
+      if (interrupted) return new Promise<number>(() => {});
+      memoryResults.push(r);
+      console.error(`  ${MEMORY_CASE} ${mod.name.padEnd(8)} ` + (r.rss
+        ? `RSS +${r.rss.growthMB} MB (bound ${r.rss.boundMB} MB: ${r.withinBound ? "within" : "EXCEEDED"}); ` +
+          `received ${r.sub?.received}, dropped ${r.sub?.dropped ?? "n/a"}${r.error ? `; ${r.error}` : ""}`
+        : `FAILED: ${r.error}`));
+    }
+    const loadEnd = loadavg();
+
+    const names = clients.map((c) => c.name);
+    const summary = summarize(cases, names, runs);
+    const others = ALL_CLIENTS.filter((c) => c !== SUBJECT && opts.clients.includes(c));
+    const ratioRows = ratios(cases, summary, SUBJECT, others);
+    if (cases.length > 0) {
+      console.log("");
+      console.log(formatTable(summary));
+      if (opts.clients.includes(SUBJECT)) {
+        console.log("");
+        console.log(`median msgs/s and ratios (tsnats / other; ${opts.reps} repetitions, alternating):`);
+        console.log(formatRatioTable(ratioRows, SUBJECT, others, missing));
+      }
+    }
+    if (memoryResults.length > 0) {
+      console.log("");
+      console.log(formatMemoryTable(memoryResults));
+    }
+    console.log(`\nload average at start ${fmtLoad(loadStart)}, at end ${fmtLoad(loadEnd)} (${cpus().length} cpus)`);
 
     const results: Results = {
       date: new Date().toISOString(),
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? "?"}`,
+      load: { start: loadStart, end: loadEnd },
       server: { url: server.url, version, owned: server.owned },
       clients: clients.map((c) => ({ name: c.name, version: c.version })),
-      baseline,
+      unavailable: missing,
+      ...(clients.some((c) => c.name === "nats.go") ? { debianPackages: goPackages() } : {}),
       mode: { quick: opts.quick, reps: opts.reps, ...(opts.caseFilter ? { caseFilter: opts.caseFilter } : {}) },
       cases,
       runs,
       summary,
+      ratios: ratioRows,
+      memory: memoryResults,
     };
     writeResults(resolve(opts.out), results);
     console.log(`\nresults: ${resolve(opts.out)}`);

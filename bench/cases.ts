@@ -5,18 +5,14 @@ import type {
 } from "./adapter.js";
 import { collectGarbage, gcWindow } from "./gc.js";
 import { percentile } from "./report.js";
+import { KiB, describe, payload, sizeLabel, withTimeout, yieldToIo } from "./util.js";
 
-const KiB = 1024;
 /** The longest one run may take before it is abandoned and reported as an error. */
 const RUN_LIMIT_MS = 60_000;
 /** pub→sub: the subscriber is considered done when it got nothing new for this long. */
 const STALL_MS = 2_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 const CLOSE_TIMEOUT_MS = 5_000;
-
-function sizeLabel(n: number): string {
-  return n % KiB === 0 ? `${n / KiB}KiB` : `${n}B`;
-}
 
 /** Message counts are chosen so one run takes roughly 0.5–2 s on a laptop; `quick` divides by 10. */
 export function defaultCases(quick: boolean): CaseSpec[] {
@@ -26,18 +22,11 @@ export function defaultCases(quick: boolean): CaseSpec[] {
   for (const [size, count] of pub) cases.push({ id: `pub-${sizeLabel(size)}`, kind: "pub", size, count: count / div });
   const pubsub: [number, number][] = [[16, 1_000_000], [128, 1_000_000], [KiB, 300_000], [16 * KiB, 30_000]];
   for (const [size, count] of pubsub) cases.push({ id: `pubsub-${sizeLabel(size)}`, kind: "pubsub", size, count: count / div });
+  for (const [size, count] of pubsub) cases.push({ id: `pubsub-1conn-${sizeLabel(size)}`, kind: "pubsub1", size, count: count / div });
   cases.push({ id: "req-seq-128B", kind: "req", size: 128, count: 8_000 / div });
   cases.push({ id: "req-inflight100-128B", kind: "reqpar", size: 128, count: 50_000 / div, inflight: 100 });
   return cases;
 }
-
-function payload(size: number): Uint8Array {
-  const p = new Uint8Array(size);
-  for (let i = 0; i < size; i++) p[i] = 97 + (i % 26);
-  return p;
-}
-
-const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Publishes `n` messages, giving the event loop a turn about every 512 KiB of payload, as a real
@@ -84,9 +73,10 @@ async function runPub(ctx: RunContext): Promise<Measured> {
   return { done: ctx.spec.count, elapsedMs: ctx.stop() };
 }
 
-async function runPubSub(ctx: RunContext): Promise<Measured> {
-  const sub = await ctx.open("sub");
-  const pub = await ctx.open("pub");
+/** pub→sub over two connections (`oneConn` false) or one connection that both publishes and subscribes. */
+async function runPubSub(ctx: RunContext, oneConn: boolean): Promise<Measured> {
+  const sub = await ctx.open(oneConn ? "pubsub" : "sub");
+  const pub = oneConn ? sub : await ctx.open("pub");
   let received = 0;
   let bytes = 0;
   let target = 0;
@@ -191,26 +181,11 @@ async function runRequestInFlight(ctx: RunContext): Promise<Measured> {
 
 const bodies: Record<CaseSpec["kind"], (ctx: RunContext) => Promise<Measured>> = {
   pub: runPub,
-  pubsub: runPubSub,
+  pubsub: (ctx) => runPubSub(ctx, false),
+  pubsub1: (ctx) => runPubSub(ctx, true),
   req: runRequestSequential,
   reqpar: runRequestInFlight,
 };
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as Error & { code?: unknown }).code;
-    return `${err.name}${code !== undefined ? ` [${String(code)}]` : ""}: ${err.message}`;
-  }
-  return String(err);
-}
 
 /** Wraps an in-process client module as a `BenchClient`, with GC accounting. */
 export function inProcessClient(mod: ClientModule): BenchClient {

@@ -25,7 +25,8 @@ class NatsJsConn implements BenchConn {
   subscribe(subject: string, onMsg: (msg: BenchMsg) => void, opts: SubscribeOptions = {}): BenchSub {
     const onError = opts.onError;
     // Only pass the options that are set: a strict client may reject unknown or undefined ones.
-    return this.nc.subscribe(subject, {
+    // nats.js has no pending limits (its `slow` option only notifies): `opts.pending` is ignored.
+    const sub = this.nc.subscribe(subject, {
       ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
       ...(opts.max !== undefined ? { max: opts.max } : {}),
       callback: (err, msg) => {
@@ -33,6 +34,10 @@ class NatsJsConn implements BenchConn {
         else onMsg(msg);
       },
     });
+    return {
+      unsubscribe: () => sub.unsubscribe(),
+      counters: () => ({ received: sub.getReceived(), processed: sub.getProcessed(), pending: sub.getPending() }),
+    };
   }
 
   async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
@@ -61,6 +66,7 @@ class NatsJsConn implements BenchConn {
 export const client: ClientModule = {
   name: "nats.js",
   version: packageVersion(),
+  pendingLimits: false,
   connector: {
     async connect(url: string, name: string): Promise<BenchConn> {
       return new NatsJsConn(await connect({ servers: url, name, reconnect: false }));

@@ -27,14 +27,24 @@ class TsnatsConn implements BenchConn {
   subscribe(subject: string, onMsg: (msg: BenchMsg) => void, opts: SubscribeOptions = {}): BenchSub {
     const onError = opts.onError;
     // Only pass the options that are set: a strict client may reject unknown or undefined ones.
-    return this.nc.subscribe(subject, {
+    const sub = this.nc.subscribe(subject, {
       ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
       ...(opts.max !== undefined ? { max: opts.max } : {}),
+      ...(opts.pending !== undefined ? { pending: { msgs: opts.pending.msgs, bytes: opts.pending.bytes } } : {}),
       callback: (err, msg) => {
         if (err) onError?.(err);
         else onMsg(msg);
       },
     });
+    return {
+      unsubscribe: () => sub.unsubscribe(),
+      counters: () => ({
+        received: sub.getReceived(),
+        processed: sub.getProcessed(),
+        pending: sub.getPending(),
+        dropped: sub.getDropped(),
+      }),
+    };
   }
 
   async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
@@ -63,6 +73,7 @@ class TsnatsConn implements BenchConn {
 export const client: ClientModule = {
   name: "tsnats",
   version: packageVersion(),
+  pendingLimits: true,
   connector: {
     async connect(url: string, name: string): Promise<BenchConn> {
       return new TsnatsConn(await connect({ servers: url, name, reconnect: false }));

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CaseSpec, RunMetrics } from "./adapter.js";
+import type { MemoryResult } from "./memory.js";
 
 export interface RawRun extends RunMetrics {
   case: string;
@@ -29,9 +30,14 @@ export interface CaseSummary {
   minReceived?: number;
   gcCount?: Range;
   gcMs?: Range;
-  /** Median msgs/s of this client divided by the baseline's; absent for the baseline itself. */
-  ratio?: number;
   errors?: string[];
+}
+
+/** Per case: tsnats' median msgs/s divided by each other client's (null: not measured). */
+export interface CaseRatios {
+  case: string;
+  medians: Record<string, number | null>;
+  ratios: Record<string, number | null>;
 }
 
 /** `sorted` ascending; nearest-rank with linear interpolation. */
@@ -50,7 +56,7 @@ function range(values: (number | undefined)[]): Range | undefined {
   return { median: percentile(v, 0.5), min: v[0], max: v[v.length - 1] };
 }
 
-export function summarize(cases: CaseSpec[], clients: string[], runs: RawRun[], baseline: string): CaseSummary[] {
+export function summarize(cases: CaseSpec[], clients: string[], runs: RawRun[]): CaseSummary[] {
   const out: CaseSummary[] = [];
   for (const spec of cases) {
     const perClient: CaseSummary[] = [];
@@ -72,13 +78,25 @@ export function summarize(cases: CaseSpec[], clients: string[], runs: RawRun[], 
       if (errors.length > 0) s.errors = errors;
       perClient.push(s);
     }
-    const base = perClient.find((s) => s.client === baseline)?.msgsPerSec?.median;
-    for (const s of perClient) {
-      if (s.client !== baseline && base && s.msgsPerSec) s.ratio = s.msgsPerSec.median / base;
-    }
     out.push(...perClient);
   }
   return out;
+}
+
+/** `subject` (tsnats) over each of `others`, per case, on median msgs/s. */
+export function ratios(cases: CaseSpec[], summaries: CaseSummary[], subject: string, others: string[]): CaseRatios[] {
+  return cases.map((spec) => {
+    const median = (client: string) => summaries.find((s) => s.case === spec.id && s.client === client)?.msgsPerSec?.median ?? null;
+    const mine = median(subject);
+    const medians: Record<string, number | null> = { [subject]: mine };
+    const out: Record<string, number | null> = {};
+    for (const o of others) {
+      const m = median(o);
+      medians[o] = m;
+      out[`${subject}/${o}`] = mine !== null && m ? mine / m : null;
+    }
+    return { case: spec.id, medians, ratios: out };
+  });
 }
 
 function fmtNum(n: number): string {
@@ -102,9 +120,10 @@ function table(header: string[], rows: string[][], rightAlign: boolean[]): strin
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-export function formatTable(summaries: CaseSummary[], baseline: string): string {
-  const header = ["case", "client", "msgs/s", "min–max", "MB/s", "p50 µs", "p99 µs", "gc n", "gc ms", `vs ${baseline}`, "notes"];
-  const right = [false, false, true, true, true, true, true, true, true, true, false];
+/** One row per case and client: medians over the repetitions, min–max of msgs/s. */
+export function formatTable(summaries: CaseSummary[]): string {
+  const header = ["case", "client", "msgs/s", "min–max", "MB/s", "p50 µs", "p99 µs", "gc n", "gc ms", "notes"];
+  const right = [false, false, true, true, true, true, true, true, true, false];
   const rows: string[][] = [];
   let lastCase = "";
   for (const s of summaries) {
@@ -123,12 +142,30 @@ export function formatTable(summaries: CaseSummary[], baseline: string): string 
       s.p99Us ? s.p99Us.median.toFixed(1) : "",
       s.gcCount ? String(Math.round(s.gcCount.median)) : "",
       s.gcMs ? s.gcMs.median.toFixed(1) : "",
-      s.ratio !== undefined ? `${s.ratio.toFixed(2)}x` : "",
       notes.join("; "),
     ]);
     lastCase = s.case;
   }
   return table(header, rows, right);
+}
+
+/**
+ * One row per case: each client's median msgs/s and the ratios of tsnats to each. `missing` maps
+ * a client that did not run to the reason, shown instead of its numbers.
+ */
+export function formatRatioTable(rows: CaseRatios[], subject: string, others: string[], missing: Record<string, string>): string {
+  const header = ["case", subject, ...others, ...others.map((o) => `${subject}/${o}`)];
+  const right = header.map((_, i) => i > 0);
+  const cell = (client: string, v: number | null, f: (n: number) => string) =>
+    missing[client] ? "n/a" : v === null ? "-" : f(v);
+  const body = rows.map((r) => [
+    r.case,
+    cell(subject, r.medians[subject], fmtNum),
+    ...others.map((o) => cell(o, r.medians[o], fmtNum)),
+    ...others.map((o) => cell(o, r.ratios[`${subject}/${o}`], (n) => `${n.toFixed(2)}x`)),
+  ]);
+  const notes = Object.entries(missing).map(([c, why]) => `n/a for ${c}: ${why}`);
+  return [table(header, body, right), ...notes].join("\n");
 }
 
 export interface Results {
@@ -137,12 +174,19 @@ export interface Results {
   platform: string;
   cpus: string;
   server: { url: string; version: string | undefined; owned: boolean };
+  /** os.loadavg() when the run started and when it ended (others may share the machine). */
+  load: { start: number[]; end: number[] };
   clients: { name: string; version: string }[];
-  baseline: string;
+  /** Clients asked for that could not run, with the reason. */
+  unavailable: Record<string, string>;
+  /** Versions of the Debian packages nats.go was built with. */
+  debianPackages?: Record<string, string>;
   mode: { quick: boolean; reps: number; caseFilter?: string };
   cases: CaseSpec[];
   runs: RawRun[];
   summary: CaseSummary[];
+  ratios: CaseRatios[];
+  memory: MemoryResult[];
 }
 
 export function writeResults(path: string, results: Results): void {

@@ -12,6 +12,8 @@ export interface ServerHandle {
   /** True when the bench started the server (and so owns it). */
   owned: boolean;
   stop(): Promise<void>;
+  /** Calls `listener` with each line the server logs from now on (none for an external server). */
+  onLog(listener: (line: string) => void): () => void;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -48,7 +50,7 @@ function binaryVersion(bin: string): string | undefined {
 export async function startServer(): Promise<ServerHandle> {
   const external = process.env.NATS_URL;
   if (external) {
-    return { url: external, version: undefined, owned: false, stop: async () => {} };
+    return { url: external, version: undefined, owned: false, stop: async () => {}, onLog: () => () => {} };
   }
 
   const bin = findServerBinary();
@@ -63,10 +65,16 @@ export async function startServer(): Promise<ServerHandle> {
 
   const child = spawn(bin, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   const logTail: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  let partial = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
-    for (const line of chunk.split("\n")) {
-      if (line) logTail.push(line);
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line) continue;
+      logTail.push(line);
+      for (const l of listeners) l(line);
     }
     if (logTail.length > 50) logTail.splice(0, logTail.length - 50);
   });
@@ -90,6 +98,10 @@ export async function startServer(): Promise<ServerHandle> {
       stop: async () => {
         await stopChild(child, () => exited);
         cleanup();
+      },
+      onLog: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
       },
     };
   } catch (err) {

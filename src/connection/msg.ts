@@ -2,6 +2,7 @@ import { decodeUtf8 } from "../protocol/bytes.js";
 import { MsgHdrs } from "../protocol/headers.js";
 
 const td = new TextDecoder();
+const EMPTY = new Uint8Array(0);
 
 /** Publishing side a message needs to answer itself. */
 export interface Responder {
@@ -32,15 +33,28 @@ export class InboundMsg implements Msg {
   constructor(
     private readonly nc: Responder,
     readonly sid: number,
-    private readonly line: Uint8Array,
+    private line: Uint8Array,
     private readonly ss: number,
     private readonly se: number,
     private readonly rs: number,
     private readonly re: number,
     private readonly hdrLen: number,
     /** header block + payload */
-    readonly raw: Uint8Array,
+    public raw: Uint8Array,
   ) {}
+
+  /**
+   * Stops referring to the socket chunk the message was parsed from (which may hold many
+   * other messages): used when the message is queued, so pending limits bound real memory.
+   */
+  detach(): void {
+    this._subject ??= decodeUtf8(this.line, this.ss, this.se);
+    if (this._reply === undefined) this._reply = this.re > this.rs ? decodeUtf8(this.line, this.rs, this.re) : null;
+    this.line = EMPTY;
+    const raw = this.raw;
+    // a real copy (Buffer#slice would share the chunk)
+    if (raw.byteLength !== raw.buffer.byteLength) this.raw = new Uint8Array(raw);
+  }
 
   get subject(): string {
     return (this._subject ??= decodeUtf8(this.line, this.ss, this.se));

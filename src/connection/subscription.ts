@@ -145,6 +145,7 @@ export class SubscriptionImpl implements Subscription {
       return false;
     }
     this.slow = false;
+    msg.detach();
     this.q.push(msg);
     this.pendingBytes += size;
     return true;

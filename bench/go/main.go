@@ -1,0 +1,358 @@
+// natsgo-bench: one benchmark run with nats.go, for bench/client_go.ts.
+//
+//	natsgo-bench version
+//	natsgo-bench -url nats://127.0.0.1:4222 -kind pub|pubsub|pubsub1|req|reqpar -size 128 -count 100000 [-inflight 100] -tag T
+//
+// It does an untimed warm-up of 10% of the messages, times the rest, and prints one JSON line with
+// the fields of RunMetrics in bench/adapter.ts (no GC fields). Built in GOPATH mode against
+// Debian's golang-github-nats-io-go-nats-dev; see client_go.ts.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+const (
+	stall          = 2 * time.Second
+	requestTimeout = 5 * time.Second
+	flushTimeout   = 60 * time.Second
+)
+
+type result struct {
+	OK         bool     `json:"ok"`
+	Error      string   `json:"error,omitempty"`
+	Count      int      `json:"count"`
+	Received   *int64   `json:"received,omitempty"`
+	ElapsedMs  float64  `json:"elapsedMs"`
+	MsgsPerSec float64  `json:"msgsPerSec"`
+	MBPerSec   float64  `json:"mbPerSec"`
+	P50Us      *float64 `json:"p50Us,omitempty"`
+	P99Us      *float64 `json:"p99Us,omitempty"`
+	SubErrors  int64    `json:"subErrors,omitempty"`
+	ConnClosed string   `json:"connClosed,omitempty"`
+}
+
+type bench struct {
+	url, subject      string
+	size, count, warm int
+	inflight          int
+	data              []byte
+	conns             []*nats.Conn
+	closing           atomic.Bool
+	mu                sync.Mutex
+	connClosed        string
+	subErrors         atomic.Int64
+}
+
+func (b *bench) open(role string) (*nats.Conn, error) {
+	nc, err := nats.Connect(b.url,
+		nats.Name("bench-natsgo-"+role),
+		nats.NoReconnect(),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			if sub != nil {
+				b.subErrors.Add(1)
+			}
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if b.closing.Load() {
+				return
+			}
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if b.connClosed == "" {
+				b.connClosed = role + " connection closed"
+				if err := nc.LastError(); err != nil {
+					b.connClosed += ": " + err.Error()
+				}
+			}
+		}),
+	)
+	if err != nil {
+		return nil, err
+	}
+	b.conns = append(b.conns, nc)
+	return nc, nil
+}
+
+func (b *bench) closedReason() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.connClosed
+}
+
+func (b *bench) publishN(nc *nats.Conn, n int) error {
+	for i := 0; i < n; i++ {
+		if err := nc.Publish(b.subject, b.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitFor returns when the counter reaches target, or when it made no progress for `stall` (or a
+// connection closed); it returns the time of reaching the target or of the last progress.
+func (b *bench) waitFor(received *atomic.Int64, reached <-chan time.Time, target int64) time.Time {
+	last := received.Load()
+	lastAt := time.Now()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case at := <-reached:
+			return at
+		case now := <-tick.C:
+			if n := received.Load(); n >= target {
+				return now
+			} else if n != last {
+				last, lastAt = n, now
+			}
+			if now.Sub(lastAt) > stall || b.closedReason() != "" {
+				return lastAt
+			}
+		}
+	}
+}
+
+func (b *bench) runPub(r *result) error {
+	nc, err := b.open("pub")
+	if err != nil {
+		return err
+	}
+	if err := b.publishN(nc, b.warm); err != nil {
+		return err
+	}
+	if err := nc.FlushTimeout(flushTimeout); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := b.publishN(nc, b.count); err != nil {
+		return err
+	}
+	if err := nc.FlushTimeout(flushTimeout); err != nil {
+		return err
+	}
+	b.finish(r, int64(b.count), time.Since(t0))
+	return nil
+}
+
+func (b *bench) runPubSub(r *result, oneConn bool) error {
+	role := "sub"
+	if oneConn {
+		role = "pubsub"
+	}
+	sub, err := b.open(role)
+	if err != nil {
+		return err
+	}
+	pub := sub
+	if !oneConn {
+		if pub, err = b.open("pub"); err != nil {
+			return err
+		}
+	}
+	var received, bytes, target atomic.Int64
+	reached := make(chan time.Time, 1)
+	if _, err := sub.Subscribe(b.subject, func(m *nats.Msg) {
+		bytes.Add(int64(len(m.Data)))
+		if received.Add(1) == target.Load() {
+			reached <- time.Now()
+		}
+	}); err != nil {
+		return err
+	}
+	if err := sub.FlushTimeout(flushTimeout); err != nil {
+		return err
+	}
+	target.Store(int64(b.warm))
+	if err := b.publishN(pub, b.warm); err != nil {
+		return err
+	}
+	b.waitFor(&received, reached, int64(b.warm))
+	select { // drop a pending signal from the warm-up
+	case <-reached:
+	default:
+	}
+	// The counters restart; a straggler from the warm-up could only make the run look slower.
+	target.Store(int64(b.count))
+	received.Store(0)
+	bytes.Store(0)
+	t0 := time.Now()
+	pubErr := make(chan error, 1)
+	go func() {
+		err := b.publishN(pub, b.count)
+		if err == nil {
+			err = pub.FlushTimeout(flushTimeout)
+		}
+		pubErr <- err
+	}()
+	end := b.waitFor(&received, reached, int64(b.count))
+	got := received.Load()
+	if err := <-pubErr; err != nil && b.closedReason() == "" {
+		return err
+	}
+	if bytes.Load() != got*int64(b.size) {
+		return fmt.Errorf("subscriber got %d payload bytes in %d messages of %d B", bytes.Load(), got, b.size)
+	}
+	r.Received = &got
+	b.finish(r, got, end.Sub(t0))
+	return nil
+}
+
+func (b *bench) runRequests(r *result, inflight int) error {
+	responder, err := b.open("responder")
+	if err != nil {
+		return err
+	}
+	if _, err := responder.Subscribe(b.subject, func(m *nats.Msg) { _ = m.Respond(m.Data) }); err != nil {
+		return err
+	}
+	if err := responder.FlushTimeout(flushTimeout); err != nil {
+		return err
+	}
+	req, err := b.open("requester")
+	if err != nil {
+		return err
+	}
+	one := func() (time.Duration, error) {
+		t := time.Now()
+		m, err := req.Request(b.subject, b.data, requestTimeout)
+		d := time.Since(t)
+		if err == nil && len(m.Data) != b.size {
+			err = fmt.Errorf("reply has %d bytes, expected %d", len(m.Data), b.size)
+		}
+		return d, err
+	}
+	drive := func(total int, lat []time.Duration) error {
+		if inflight == 1 {
+			for i := 0; i < total; i++ {
+				d, err := one()
+				if err != nil {
+					return err
+				}
+				if lat != nil {
+					lat[i] = d
+				}
+			}
+			return nil
+		}
+		var issued atomic.Int64
+		var firstErr atomic.Value
+		var wg sync.WaitGroup
+		for w := 0; w < inflight && w < total; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for firstErr.Load() == nil && issued.Add(1) <= int64(total) {
+					if _, err := one(); err != nil {
+						firstErr.CompareAndSwap(nil, err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if err, ok := firstErr.Load().(error); ok {
+			return err
+		}
+		return nil
+	}
+	if err := drive(b.warm, nil); err != nil {
+		return err
+	}
+	var lat []time.Duration
+	if inflight == 1 {
+		lat = make([]time.Duration, b.count)
+	}
+	t0 := time.Now()
+	if err := drive(b.count, lat); err != nil {
+		return err
+	}
+	b.finish(r, int64(b.count), time.Since(t0))
+	if lat != nil {
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		p50, p99 := percentileUs(lat, 0.5), percentileUs(lat, 0.99)
+		r.P50Us, r.P99Us = &p50, &p99
+	}
+	return nil
+}
+
+// percentileUs matches report.ts: linear interpolation between the closest ranks.
+func percentileUs(sorted []time.Duration, q float64) float64 {
+	pos := float64(len(sorted)-1) * q
+	lo := int(pos)
+	hi := lo + 1
+	if hi >= len(sorted) {
+		hi = len(sorted) - 1
+	}
+	v := float64(sorted[lo]) + (float64(sorted[hi])-float64(sorted[lo]))*(pos-float64(lo))
+	return v / 1e3
+}
+
+func (b *bench) finish(r *result, done int64, elapsed time.Duration) {
+	secs := elapsed.Seconds()
+	r.ElapsedMs = float64(elapsed.Microseconds()) / 1e3
+	if secs > 0 {
+		r.MsgsPerSec = float64(done) / secs
+		r.MBPerSec = float64(done) * float64(b.size) / secs / 1e6
+	}
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "version" {
+		fmt.Println(nats.Version)
+		return
+	}
+	url := flag.String("url", nats.DefaultURL, "server URL")
+	kind := flag.String("kind", "pub", "pub, pubsub, pubsub1, req or reqpar")
+	size := flag.Int("size", 128, "payload bytes")
+	count := flag.Int("count", 100000, "messages or requests timed")
+	inflight := flag.Int("inflight", 100, "outstanding requests for reqpar")
+	tag := flag.String("tag", "natsgo", "subject suffix")
+	flag.Parse()
+
+	b := &bench{url: *url, subject: "bench." + *tag, size: *size, count: *count, inflight: *inflight}
+	b.warm = (*count + 9) / 10
+	if b.warm < 1 {
+		b.warm = 1
+	}
+	b.data = make([]byte, *size)
+	for i := range b.data {
+		b.data[i] = byte(97 + i%26)
+	}
+	r := &result{Count: *count}
+	var err error
+	switch *kind {
+	case "pub":
+		err = b.runPub(r)
+	case "pubsub":
+		err = b.runPubSub(r, false)
+	case "pubsub1":
+		err = b.runPubSub(r, true)
+	case "req":
+		err = b.runRequests(r, 1)
+	case "reqpar":
+		err = b.runRequests(r, b.inflight)
+	default:
+		err = fmt.Errorf("unknown kind %q", *kind)
+	}
+	r.OK = err == nil
+	if err != nil {
+		r.Error = err.Error()
+	}
+	r.SubErrors = b.subErrors.Load()
+	r.ConnClosed = b.closedReason()
+	b.closing.Store(true)
+	for _, nc := range b.conns {
+		nc.Close()
+	}
+	out, _ := json.Marshal(r)
+	fmt.Println(string(out))
+}

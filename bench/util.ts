@@ -1,0 +1,52 @@
+// Small helpers shared by the bench modules.
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+
+/** "16B", "1KiB", "16KiB". */
+export function sizeLabel(n: number): string {
+  return n % KiB === 0 ? `${n / KiB}KiB` : `${n}B`;
+}
+
+/** A payload of `size` printable bytes. */
+export function payload(size: number): Uint8Array {
+  const p = new Uint8Array(size);
+  for (let i = 0; i < size; i++) p[i] = 97 + (i % 26);
+  return p;
+}
+
+export const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as Error & { code?: unknown }).code;
+    return `${err.name}${code !== undefined ? ` [${String(code)}]` : ""}: ${err.message}`;
+  }
+  return String(err);
+}
+
+/** The repository root (build/bench/*.js and bench/*.ts both find it). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+/** The directory of the compiled bench modules (build/bench). */
+export function buildDir(): string {
+  return dirname(fileURLToPath(import.meta.url));
+}
