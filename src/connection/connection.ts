@@ -296,8 +296,7 @@ export class NatsConnection implements ParserHandler {
     const link = this.link;
     this.link = undefined;
     if (link) {
-      const chunk = this.out.take();
-      if (chunk) link.transport.write(chunk);
+      this.writeAll(link);
       link.transport.close(true);
     }
     this.out.reset();
@@ -414,8 +413,16 @@ export class NatsConnection implements ParserHandler {
     if (this.blocked || this.state !== "connected") return;
     const link = this.link;
     if (!link) return;
-    const chunk = this.out.take();
-    if (chunk && !link.transport.write(chunk)) this.blocked = true;
+    if (!this.out.writeTo(link.transport.write)) this.blocked = true;
+  }
+
+  /** Hands every encoded byte to the transport, ignoring its request to wait. */
+  private writeAll(link: Link): void {
+    const t = link.transport;
+    this.out.writeTo((b, done) => {
+      if (!t.write(b, done)) this.blocked = true;
+      return true;
+    });
   }
 
   private onDrain(): void {
@@ -434,9 +441,8 @@ export class NatsConnection implements ParserHandler {
       if (w) this.flushWaiting.push(w);
       return;
     }
-    // frames queued before this PING go first
-    const chunk = this.out.take();
-    if (chunk && !link.transport.write(chunk)) this.blocked = true;
+    // frames queued before this PING go first, even while the transport asked to wait
+    this.writeAll(link);
     this.pongs.push(w);
     link.transport.write(PING);
   }

@@ -1,4 +1,4 @@
-import { allocBytes, encodeUtf8, NodeBuffer, utf8Length, writeUtf8 } from "./bytes.js";
+import { allocBytes, concatBytes, encodeUtf8, NodeBuffer, utf8Length, writeUtf8 } from "./bytes.js";
 
 const SLAB = 256 * 1024;
 /** Encoded `PUB <subject> ` / `HPUB <subject> ` prefixes kept for reuse. */
@@ -21,18 +21,144 @@ const PING = ascii("PING\r\n");
 const PONG = ascii("PONG\r\n");
 const EMPTY = new Uint8Array(0);
 
+/** A block of memory frames are encoded into; reused once the transport is done with it. */
+interface Slab {
+  buf: Uint8Array;
+  /** Chunks of this slab handed out and not yet released. */
+  refs: number;
+  /** Allocated for one oversized frame: never pooled. */
+  big: boolean;
+}
+
+/** Encoded bytes ready to send, and the slab they live in. */
+interface Chunk {
+  bytes: Uint8Array;
+  slab: Slab;
+}
+
+/** Writes one chunk; `done` is called once the bytes may be reused. Returns false to pause. */
+export type ChunkWriter = (bytes: Uint8Array, done: () => void) => boolean;
+
+const POOL_SIZE = 8;
+
 /**
- * One growable outbound buffer. Frames are encoded straight into it; `take()` hands the
- * encoded bytes to the transport as a view and moves on, so bytes already handed out are
- * never overwritten (a new slab is started when the current one is used up).
+ * The outbound buffer. Frames are encoded straight into slabs of memory. A full slab is sealed
+ * into the list of chunks waiting to be written (nothing is ever copied to grow the buffer), and
+ * a slab goes back to a small pool once the transport reports its chunks written, so steady
+ * publishing reuses the same warm memory instead of allocating (and page-faulting) new memory.
  */
 export class OutboundBuffer {
-  private buf: Uint8Array = allocBytes(SLAB);
+  private slab: Slab = { buf: allocBytes(SLAB), refs: 0, big: false };
+  private buf: Uint8Array = this.slab.buf;
   private start = 0;
   private pos = 0;
+  private readonly ready: Chunk[] = [];
+  private readyBytes = 0;
+  private readonly pool: Uint8Array[] = [];
   private lastSubject = "";
   private lastPub: Uint8Array = PUB;
   private readonly prefixes = new Map<string, Uint8Array>();
+  private readonly releasers = new Map<Slab, () => void>();
+
+  /** Bytes encoded and not yet handed to the transport. */
+  get length(): number {
+    return this.readyBytes + (this.pos - this.start);
+  }
+
+  /**
+   * Hands the encoded bytes to `write`, chunk by chunk, until `write` returns false (the
+   * transport asked to wait; the rest stays here). Returns false when it stopped early.
+   */
+  writeTo(write: ChunkWriter): boolean {
+    if (this.pos > this.start) this.seal();
+    while (this.ready.length > 0) {
+      const c = this.ready.shift()!;
+      this.readyBytes -= c.bytes.length;
+      c.slab.refs++;
+      if (!write(c.bytes, this.releaser(c.slab))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The untaken bytes (a view when contiguous, else a copy), or null when there are none.
+   * The memory behind them is never reused, so they stay valid.
+   */
+  take(): Uint8Array | null {
+    if (this.length === 0) return null;
+    const parts: Uint8Array[] = [];
+    this.writeTo((b) => {
+      parts.push(b);
+      return true;
+    });
+    return parts.length === 1 ? parts[0]! : concatBytes(parts);
+  }
+
+  /** All untaken bytes, copied into one array (the buffer is then empty). */
+  detach(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let o = 0;
+    this.writeTo((b, done) => {
+      out.set(b, o);
+      o += b.length;
+      done();
+      return true;
+    });
+    return out;
+  }
+
+  /** Drops everything not yet taken. */
+  reset(): void {
+    this.ready.length = 0;
+    this.readyBytes = 0;
+    this.start = this.pos;
+  }
+
+  /** Cuts the untaken bytes back to `length` (undoes a frame that may not be kept). */
+  truncate(length: number): void {
+    while (this.ready.length > 0 && this.readyBytes > length) {
+      // only the frame just written can be cut, and ensure() put it wholly in the current slab
+      const c = this.ready.pop()!;
+      this.readyBytes -= c.bytes.length;
+    }
+    this.pos = this.start + Math.max(0, length - this.readyBytes);
+  }
+
+  /** Moves the current slab's encoded bytes to the ready list. */
+  private seal(): void {
+    this.ready.push({ bytes: this.buf.subarray(this.start, this.pos), slab: this.slab });
+    this.readyBytes += this.pos - this.start;
+    this.start = this.pos;
+  }
+
+  private releaser(slab: Slab): () => void {
+    let r = this.releasers.get(slab);
+    if (r === undefined) {
+      r = () => {
+        if (--slab.refs === 0 && slab !== this.slab) this.recycle(slab);
+      };
+      this.releasers.set(slab, r);
+    }
+    return r;
+  }
+
+  private recycle(slab: Slab): void {
+    this.releasers.delete(slab);
+    if (!slab.big && this.pool.length < POOL_SIZE) this.pool.push(slab.buf);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    if (this.pos > this.start) this.seal();
+    const old = this.slab;
+    // the old slab is free unless chunks of it are waiting or being written
+    if (old.refs === 0 && !this.ready.some((c) => c.slab === old)) this.recycle(old);
+    const big = n > SLAB;
+    this.slab = { buf: big ? allocBytes(n) : (this.pool.pop() ?? allocBytes(SLAB)), refs: 0, big };
+    this.buf = this.slab.buf;
+    this.start = 0;
+    this.pos = 0;
+  }
 
   /** `PUB <subject> ` (or HPUB) as bytes, cached for subjects used again. */
   private prefix(subject: string, headers: boolean): Uint8Array {
@@ -54,48 +180,6 @@ export class OutboundBuffer {
       this.lastPub = p;
     }
     return p;
-  }
-
-  /** Bytes encoded and not yet taken. */
-  get length(): number {
-    return this.pos - this.start;
-  }
-
-  /** Returns the encoded bytes not yet taken (a view), or null when there are none. */
-  take(): Uint8Array | null {
-    if (this.pos === this.start) return null;
-    const out = this.buf.subarray(this.start, this.pos);
-    this.start = this.pos;
-    return out;
-  }
-
-  /** Cuts the untaken bytes back to `length` (undoes a frame that may not be kept). */
-  truncate(length: number): void {
-    this.pos = this.start + length;
-  }
-
-  /** Drops everything not yet taken. */
-  reset(): void {
-    this.start = this.pos;
-  }
-
-  /** Encoded bytes not yet taken, copied out (the buffer is then empty). */
-  detach(): Uint8Array {
-    const out = this.buf.slice(this.start, this.pos);
-    this.start = this.pos;
-    return out;
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const used = this.pos - this.start;
-    let size = SLAB;
-    while (size < (used + n) * 2) size *= 2;
-    const next = allocBytes(size);
-    if (used) next.set(this.buf.subarray(this.start, this.pos), 0);
-    this.buf = next;
-    this.start = 0;
-    this.pos = used;
   }
 
   private bytes(b: Uint8Array): void {

@@ -70,10 +70,10 @@ export class TcpTransport implements Transport {
     this.events.close(this.error ?? new ConnectionError("connection closed by the server"));
   }
 
-  write(chunk: Uint8Array): boolean {
+  readonly write = (chunk: Uint8Array, done?: () => void): boolean => {
     if (this.closedFlag) return false;
-    return this.socket.write(chunk);
-  }
+    return this.socket.write(chunk, done);
+  };
 
   close(graceful = false): void {
     if (this.closedFlag) return;

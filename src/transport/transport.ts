@@ -15,8 +15,11 @@ export interface TransportEvents {
  * Knows nothing of NATS frames, except that a TLS upgrade happens after the server's INFO.
  */
 export interface Transport {
-  /** Queues bytes; false means "wait for drain before writing more". */
-  write(chunk: Uint8Array): boolean;
+  /**
+   * Queues bytes; false means "wait for drain before writing more". `done` (when given) is
+   * called once `chunk` may be reused by the caller. Must be callable unbound.
+   */
+  readonly write: (chunk: Uint8Array, done?: () => void) => boolean;
   /** Closes. `graceful`: send what is queued first (bounded in time); otherwise at once. */
   close(graceful?: boolean): void;
   /** Whether the bytes travel encrypted. */

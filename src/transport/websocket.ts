@@ -191,10 +191,16 @@ export class WebSocketTransport implements Transport {
     this.onClosed();
   }
 
-  write(chunk: Uint8Array): boolean {
-    if (this.closedFlag || this.ws.readyState !== OPEN) return false;
+  readonly write = (chunk: Uint8Array, done?: () => void): boolean => {
+    if (this.closedFlag || this.ws.readyState !== OPEN) {
+      done?.();
+      return false;
+    }
     try {
-      this.ws.send(chunk);
+      // send a copy: implementations may keep a reference until the frame is written,
+      // and the caller reuses `chunk` once `done` is called
+      this.ws.send(done ? chunk.slice() : chunk);
+      done?.();
     } catch (err) {
       this.error ??= new ConnectionError(`cannot write to ${this.url}: ${(err as Error).message}`, { cause: err });
       this.shutdown();
@@ -203,7 +209,7 @@ export class WebSocketTransport implements Transport {
     if (this.ws.bufferedAmount <= HIGH_WATER) return true;
     this.startDrainPoll();
     return false;
-  }
+  };
 
   private startDrainPoll(): void {
     if (this.drainTimer !== undefined) return;

@@ -247,3 +247,47 @@ describe("OutboundBuffer growth", () => {
     for (const [k, t] of taken.entries()) assert.equal(Buffer.from(t.view).toString("latin1"), t.want, `taken chunk ${k} was overwritten`);
   });
 });
+
+describe("OutboundBuffer writeTo and slab reuse", () => {
+  it("stops when the writer asks to wait and resumes in order", () => {
+    const ob = new OutboundBuffer();
+    const want: string[] = [];
+    for (let i = 0; ob.length < 3 * SLAB; i++) {
+      const p = `m${i}-`.repeat(200);
+      pubStr(ob, "w", undefined, p);
+      want.push(`PUB w ${p.length}\r\n${p}\r\n`);
+    }
+    const got: string[] = [];
+    let calls = 0;
+    const first = ob.writeTo((b, done) => {
+      got.push(Buffer.from(b).toString("latin1"));
+      done();
+      return ++calls < 2;
+    });
+    assert.equal(first, false);
+    assert.ok(ob.length > 0);
+    assert.equal(ob.writeTo((b, done) => (got.push(Buffer.from(b).toString("latin1")), done(), true)), true);
+    assert.equal(ob.length, 0);
+    assert.equal(got.join(""), want.join(""));
+  });
+
+  it("bytes handed out are not overwritten until released, and released slabs are reused", () => {
+    const ob = new OutboundBuffer();
+    const held: { bytes: Uint8Array; copy: string; done: () => void }[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 200; i++) pubStr(ob, `r.${round}`, undefined, String.fromCharCode(97 + (round % 26)).repeat(1000));
+      ob.writeTo((b, done) => {
+        held.push({ bytes: b, copy: Buffer.from(b).toString("latin1"), done });
+        buffers.add(b.buffer);
+        return true;
+      });
+      // everything still held is intact
+      for (const h of held) assert.equal(Buffer.from(h.bytes).toString("latin1"), h.copy);
+      // release all but the last round's chunks
+      while (held.length > 1) held.shift()!.done();
+    }
+    // 20 rounds of ~200 KiB would need many slabs without reuse
+    assert.ok(buffers.size <= 10, `used ${buffers.size} distinct slabs`);
+  });
+});
