@@ -232,18 +232,24 @@ export class NatsConnection implements ParserHandler {
     const link = this.link;
     if (!link) return;
     this.link = undefined;
-    link.transport.close();
+    // graceful: when the server is still alive (forced reconnect, lame duck), what was
+    // already handed to the socket still reaches it
+    link.transport.close(true);
     this.stopHeartbeat();
     for (const w of this.pongs.drainAll()) if (w && !w.settled) this.flushWaiting.push(w);
     if (this.state === "closed") return;
-    publishEvent(channels.disconnect, { server: link.server.hostport, error: err });
-    this.emit({ type: "disconnect", server: link.server.hostport, error: err });
+    const server = link.server.hostport;
+    publishEvent(channels.disconnect, { server, error: err });
     if (!this.options.reconnect) {
-      this.doClose(err);
+      this.doClose(err, server);
       return;
     }
-    if (this.options.failRequestsOnDisconnect) this.mux.failAll(err);
+    // the state changes before listeners run, so a publish from a listener is buffered (bounded)
     this.state = "reconnecting";
+    this.pool.demote(link.server);
+    this.emit({ type: "disconnect", server, error: err });
+    if (this.state !== "reconnecting") return; // a listener closed the connection
+    if (this.options.failRequestsOnDisconnect) this.mux.failAll(err);
     void this.reconnectLoop(false, err);
   }
 
@@ -287,10 +293,11 @@ export class NatsConnection implements ParserHandler {
     return this.closedPromise;
   }
 
-  private doClose(err: Error | undefined): void {
+  private doClose(err: Error | undefined, disconnectedFrom?: string): void {
     if (this.state === "closed") return;
     this.state = "closed";
     this.closeError = err;
+    if (disconnectedFrom !== undefined) this.emit({ type: "disconnect", server: disconnectedFrom, ...(err ? { error: err } : {}) });
     this.policy.cancel();
     this.stopHeartbeat();
     const link = this.link;

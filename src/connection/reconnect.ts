@@ -35,8 +35,10 @@ export class ReconnectPolicy {
     }
     if (!this.opts.reconnectDelayHandler && server.lastAttempt) {
       const tls = server.scheme === "tls" || server.scheme === "wss" || !!this.opts.tls;
-      const jitter = Math.random() * (tls ? this.opts.reconnectJitterTLS : this.opts.reconnectJitter);
-      delay = Math.max(0, server.lastAttempt + this.opts.reconnectTimeWait + jitter - Date.now());
+      const wait = this.opts.reconnectTimeWait + Math.random() * (tls ? this.opts.reconnectJitterTLS : this.opts.reconnectJitter);
+      // after a failed attempt the whole wait applies (a slow failure does not shorten it);
+      // after a lost connection, only what is left of it since that connection was made
+      delay = server.reconnects > 0 ? wait : Math.max(0, server.lastAttempt + wait - Date.now());
     }
     this.triedInWalk++;
     if (delay > 0) await this.sleep(delay);

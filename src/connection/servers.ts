@@ -116,6 +116,15 @@ export class ServerPool {
     return s;
   }
 
+  /** Moves `s` to the end of the pool (the server just lost is tried last). */
+  demote(s: Server): void {
+    const i = this.servers.indexOf(s);
+    if (i >= 0 && i !== this.servers.length - 1) {
+      this.servers.splice(i, 1);
+      this.servers.push(s);
+    }
+  }
+
   remove(s: Server): void {
     this.servers = this.servers.filter((x) => x !== s);
     if (this.current === s) this.current = undefined;
