@@ -200,15 +200,33 @@ export class OutboundBuffer {
 
   private num(v: number): void {
     const b = this.buf;
+    const p = this.pos;
+    // sizes are small in practice: straight-line digits, no loop
     if (v < 10) {
-      b[this.pos++] = 48 + v;
-      return;
+      b[p] = 48 + v;
+      this.pos = p + 1;
+    } else if (v < 100) {
+      b[p] = 48 + ((v / 10) | 0);
+      b[p + 1] = 48 + (v % 10);
+      this.pos = p + 2;
+    } else if (v < 1000) {
+      b[p] = 48 + ((v / 100) | 0);
+      b[p + 1] = 48 + (((v / 10) | 0) % 10);
+      b[p + 2] = 48 + (v % 10);
+      this.pos = p + 3;
+    } else if (v < 10000) {
+      b[p] = 48 + ((v / 1000) | 0);
+      b[p + 1] = 48 + (((v / 100) | 0) % 10);
+      b[p + 2] = 48 + (((v / 10) | 0) % 10);
+      b[p + 3] = 48 + (v % 10);
+      this.pos = p + 4;
+    } else {
+      let digits = 0;
+      for (let t = v; t > 0; t = Math.floor(t / 10)) digits++;
+      let q = p + digits - 1;
+      for (let t = v; t > 0; t = Math.floor(t / 10)) b[q--] = 48 + (t % 10);
+      this.pos = p + digits;
     }
-    let digits = 0;
-    for (let t = v; t > 0; t = Math.floor(t / 10)) digits++;
-    let p = this.pos + digits - 1;
-    for (let t = v; t > 0; t = Math.floor(t / 10)) b[p--] = 48 + (t % 10);
-    this.pos += digits;
   }
 
   private crlf(): void {

@@ -291,3 +291,17 @@ describe("OutboundBuffer writeTo and slab reuse", () => {
     assert.ok(buffers.size <= 10, `used ${buffers.size} distinct slabs`);
   });
 });
+
+describe("OutboundBuffer sizes", () => {
+  it("writes every digit count correctly", () => {
+    for (const n of [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 9999, 10000, 10001, 65536, 99999, 100000, 1048576]) {
+      const ob = new OutboundBuffer();
+      const payload = new Uint8Array(n).fill(120);
+      pubStr(ob, "s", undefined, payload);
+      const out = Buffer.from(ob.take()!);
+      const head = `PUB s ${n}\r\n`;
+      assert.equal(out.subarray(0, head.length).toString("latin1"), head, `size ${n}`);
+      assert.equal(out.length, head.length + n + 2);
+    }
+  });
+});
