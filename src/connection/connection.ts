@@ -586,13 +586,13 @@ export class NatsConnection implements ParserHandler {
   // ---------------------------------------------------------------- inbound (ParserHandler)
 
   /** @internal */
-  onMsg(sid: number, line: Uint8Array, ss: number, se: number, rs: number, re: number, hdrLen: number, data: Uint8Array): void {
+  onMsg(sid: number, line: Uint8Array, ss: number, se: number, rs: number, re: number, hdrLen: number, buf: Uint8Array, ds: number, de: number): void {
     const st = this.statsData;
     st.inMsgs++;
-    st.inBytes += data.length;
+    st.inBytes += de - ds;
     const sub = this.subs.get(sid);
     if (sub === undefined) return;
-    const msg = new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, data);
+    const msg = new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, buf, ds, de);
     sub.deliver(msg);
     if (sub.max !== undefined && sub.received >= sub.max) {
       this.subs.delete(sid);

@@ -30,6 +30,9 @@ export class InboundMsg implements Msg {
   private _reply?: string | null;
   private _headers?: MsgHdrs | null;
 
+  private _raw?: Uint8Array;
+  private _data?: Uint8Array;
+
   constructor(
     private readonly nc: Responder,
     readonly sid: number,
@@ -39,9 +42,21 @@ export class InboundMsg implements Msg {
     private readonly rs: number,
     private readonly re: number,
     private readonly hdrLen: number,
-    /** header block + payload */
-    public raw: Uint8Array,
+    /** holds the header block + payload at [ds, de) */
+    private buf: Uint8Array,
+    private ds: number,
+    private de: number,
   ) {}
+
+  /** Bytes of header block + payload. */
+  get size(): number {
+    return this.de - this.ds;
+  }
+
+  /** Header block + payload. */
+  get raw(): Uint8Array {
+    return (this._raw ??= this.buf.subarray(this.ds, this.de));
+  }
 
   /**
    * Stops referring to the socket chunk the message was parsed from (which may hold many
@@ -51,9 +66,15 @@ export class InboundMsg implements Msg {
     this._subject ??= decodeUtf8(this.line, this.ss, this.se);
     if (this._reply === undefined) this._reply = this.re > this.rs ? decodeUtf8(this.line, this.rs, this.re) : null;
     this.line = EMPTY;
-    const raw = this.raw;
-    // a real copy (Buffer#slice would share the chunk)
-    if (raw.byteLength !== raw.buffer.byteLength) this.raw = new Uint8Array(raw);
+    const b = this.buf;
+    if (this.de - this.ds !== b.buffer.byteLength) {
+      // a real copy (Buffer#slice would share the chunk)
+      this.buf = new Uint8Array(b.subarray(this.ds, this.de));
+      this.ds = 0;
+      this.de = this.buf.length;
+      this._raw = undefined;
+      this._data = undefined;
+    }
   }
 
   get subject(): string {
@@ -66,22 +87,22 @@ export class InboundMsg implements Msg {
   }
 
   get data(): Uint8Array {
-    return this.hdrLen ? this.raw.subarray(this.hdrLen) : this.raw;
+    return (this._data ??= this.buf.subarray(this.ds + this.hdrLen, this.de));
   }
 
   get headers(): MsgHdrs | undefined {
-    if (this._headers === undefined) this._headers = this.hdrLen ? MsgHdrs.decode(this.raw.subarray(0, this.hdrLen)) : null;
+    if (this._headers === undefined) this._headers = this.hdrLen ? MsgHdrs.decode(this.buf.subarray(this.ds, this.ds + this.hdrLen)) : null;
     return this._headers ?? undefined;
   }
 
   /** True for a status-only "no responders" answer (503 with an empty payload). */
   get isNoResponders(): boolean {
-    return this.hdrLen > 0 && this.raw.length === this.hdrLen && this.headers?.code === 503;
+    return this.hdrLen > 0 && this.de - this.ds === this.hdrLen && this.headers?.code === 503;
   }
 
   string(): string {
-    const d = this.data;
-    return d.length ? decodeUtf8(d, 0, d.length) : "";
+    const start = this.ds + this.hdrLen;
+    return this.de > start ? decodeUtf8(this.buf, start, this.de) : "";
   }
 
   json<T = unknown>(): T {

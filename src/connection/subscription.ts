@@ -127,7 +127,7 @@ export class SubscriptionImpl implements Subscription {
   }
 
   private enqueue(msg: InboundMsg): boolean {
-    const size = msg.raw.length;
+    const size = msg.size;
     if ((this.maxMsgs > 0 && this.q.length >= this.maxMsgs) || (this.maxBytes > 0 && this.pendingBytes + size > this.maxBytes)) {
       this.dropped++;
       if (!this.slow) {
@@ -157,7 +157,7 @@ export class SubscriptionImpl implements Subscription {
     while (this.q.length > 0) {
       if (this.state === CLOSED) return true;
       const m = this.q.shift()!;
-      this.pendingBytes -= m.raw.length;
+      this.pendingBytes -= m.size;
       this.invoke(m);
       if ((++i & 15) === 0 && outOfBudget()) {
         if (this.q.length === 0) this.maybeFinish();
@@ -179,7 +179,7 @@ export class SubscriptionImpl implements Subscription {
   private pull(opts?: { timeout?: number; signal?: AbortSignal }): Promise<IteratorResult<Msg>> {
     const m = this.q.shift();
     if (m !== undefined) {
-      this.pendingBytes -= m.raw.length;
+      this.pendingBytes -= m.size;
       this.processed++;
       if (this.q.length === 0) this.maybeFinish();
       return Promise.resolve({ value: m, done: false });

@@ -3,10 +3,11 @@ import { allocBytes, concatBytes, decodeUtf8 } from "./bytes.js";
 
 /**
  * Receives the frames the parser recognises. `onMsg` gets the control line's bytes and
- * offsets (decoded lazily by the caller) and the message bytes (header block + payload).
+ * offsets (decoded lazily by the caller), and the message bytes (header block + payload) as
+ * `buf[dataStart:dataEnd)`, so that no view needs to be created for a message nobody reads.
  */
 export interface ParserHandler {
-  onMsg(sid: number, line: Uint8Array, subjStart: number, subjEnd: number, replyStart: number, replyEnd: number, hdrLen: number, data: Uint8Array): void;
+  onMsg(sid: number, line: Uint8Array, subjStart: number, subjEnd: number, replyStart: number, replyEnd: number, hdrLen: number, buf: Uint8Array, dataStart: number, dataEnd: number): void;
   onInfo(json: string): void;
   onPing(): void;
   onPong(): void;
@@ -120,7 +121,7 @@ export class Parser {
           // fast path: payload and its CRLF are in this chunk
           if (chunk[end] !== CR || chunk[end + 1] !== LF) throw new ProtocolError("message payload is not followed by CRLF");
           this.state = STATE_OP;
-          this.handler.onMsg(this.sid, this.line, this.ss, this.se, this.rs, this.re, this.hdrLen, chunk.subarray(i, end));
+          this.handler.onMsg(this.sid, this.line, this.ss, this.se, this.rs, this.re, this.hdrLen, chunk, i, end);
           i = end + 2;
         } else {
           i = this.continuePayload(chunk, i);
@@ -156,7 +157,7 @@ export class Parser {
     this.payload = new Uint8Array(0);
     this.filled = 0;
     this.state = STATE_OP;
-    this.handler.onMsg(this.sid, this.line, this.ss, this.se, this.rs, this.re, this.hdrLen, data);
+    this.handler.onMsg(this.sid, this.line, this.ss, this.se, this.rs, this.re, this.hdrLen, data, 0, data.length);
     return i;
   }
 

@@ -34,7 +34,8 @@ interface RawMsg {
 class Recorder implements ParserHandler {
   private readonly raw: (RawMsg | Ev)[] = [];
   lastData?: Uint8Array;
-  onMsg(sid: number, line: Uint8Array, ss: number, se: number, rs: number, re: number, hdrLen: number, data: Uint8Array): void {
+  onMsg(sid: number, line: Uint8Array, ss: number, se: number, rs: number, re: number, hdrLen: number, buf: Uint8Array, start: number, end: number): void {
+    const data = buf.subarray(start, end);
     this.lastData = data;
     this.raw.push({ sid, line, ss, se, rs, re, hdrLen, data });
   }
