@@ -7,7 +7,6 @@ import { parseServer } from "./connection/servers.js";
 import type { TransportFactory } from "./transport/transport.js";
 import { globalWebSocketOpener, WebSocketTransport } from "./transport/websocket.js";
 import { InvalidArgumentError } from "./util/errors.js";
-import { nuid } from "./util/nuid.js";
 
 /** The browser's transports: WebSocket for ws:// and wss:// URLs, nothing else. */
 export const browserTransportFactory: TransportFactory = (server, opts, events) => {
@@ -43,22 +42,4 @@ export function connect(opts?: ConnectionOptions): Promise<NatsConnection> {
   return connectWith(opts, browserTransportFactory);
 }
 
-/** A new unique inbox subject: `<prefix>.<nuid>` (prefix defaults to `_INBOX`). */
-export function createInbox(prefix = "_INBOX"): string {
-  return `${prefix}.${nuid.next()}`;
-}
-
-export { NatsConnection, type PublishOptions, type Stats } from "./connection/connection.js";
-export type { ConnectionOptions, TlsOptions } from "./connection/options.js";
-export type { Msg } from "./connection/msg.js";
-export type { Subscription, SubscriptionOptions, MsgCallback } from "./connection/subscription.js";
-export type { RequestOptions } from "./connection/requests.js";
-export type { RequestManyOptions } from "./connection/request_many.js";
-export type { Status, StatusType } from "./connection/status.js";
-export type { ServerInfo } from "./connection/info.js";
-export { MsgHdrs, headers } from "./protocol/headers.js";
-export { nuid, Nuid } from "./util/nuid.js";
-export { JSONCodec, StringCodec, encoded, type Codec, type EncodedConnection } from "./util/codecs.js";
-export { usernamePasswordAuthenticator, tokenAuthenticator, type Authenticator, type Auth } from "./auth/authenticator.js";
-export { channels as diagnosticsChannels } from "./util/diagnostics.js";
-export * from "./util/errors.js";
+export * from "./core.js";

@@ -1,4 +1,3 @@
-export { usernamePasswordAuthenticator, tokenAuthenticator, type Authenticator, type Auth } from "./authenticator.js";
 export {
   nkeys,
   NKeyPrefix,
