@@ -58,6 +58,9 @@ export class OutboundBuffer {
   private lastSubject = "";
   private lastPub: Uint8Array = PUB;
   private readonly prefixes = new Map<string, Uint8Array>();
+  private lineSubject = "";
+  private lineSize = -1;
+  private cachedLine?: Uint8Array;
   private readonly releasers = new Map<Slab, () => void>();
 
   /** Bytes encoded and not yet handed to the transport. */
@@ -239,28 +242,57 @@ export class OutboundBuffer {
    * byte length is `payloadLen`. Returns the frame's size in bytes.
    */
   pub(subject: string, reply: string | undefined, hdrs: Uint8Array | undefined, payload: Uint8Array | string, payloadLen: number): number {
-    const before = this.pos - this.start;
     const hlen = hdrs ? hdrs.length : 0;
     const rlen = reply ? reply.length : 0;
     this.ensure(48 + (subject.length + rlen) * 3 + hlen + payloadLen);
-    this.bytes(this.prefix(subject, hdrs !== undefined));
-    if (reply) {
-      this.str(reply);
-      this.buf[this.pos++] = 32;
-    }
-    if (hdrs) {
-      this.num(hlen);
-      this.buf[this.pos++] = 32;
-      this.num(hlen + payloadLen);
+    const frameStart = this.pos;
+    if (reply === undefined && hdrs === undefined) {
+      this.pubLine(subject, payloadLen);
     } else {
-      this.num(payloadLen);
+      this.bytes(this.prefix(subject, hdrs !== undefined));
+      if (reply) {
+        this.str(reply);
+        this.buf[this.pos++] = 32;
+      }
+      if (hdrs) {
+        this.num(hlen);
+        this.buf[this.pos++] = 32;
+        this.num(hlen + payloadLen);
+      } else {
+        this.num(payloadLen);
+      }
+      this.crlf();
+      if (hdrs) this.bytes(hdrs);
     }
-    this.crlf();
-    if (hdrs) this.bytes(hdrs);
     if (typeof payload === "string") this.str(payload);
     else if (payloadLen) this.bytes(payload);
     this.crlf();
-    return this.pos - this.start - before;
+    return this.pos - frameStart;
+  }
+
+  /**
+   * `PUB <subject> <size>\r\n`. The whole line is cached once the same subject and size come
+   * twice in a row (fixed-size streams), so steady publishing copies one small array.
+   */
+  private pubLine(subject: string, size: number): void {
+    if (subject === this.lineSubject && size === this.lineSize) {
+      if (this.cachedLine !== undefined) {
+        this.bytes(this.cachedLine);
+        return;
+      }
+      const s0 = this.pos;
+      this.bytes(this.prefix(subject, false));
+      this.num(size);
+      this.crlf();
+      this.cachedLine = new Uint8Array(this.buf.subarray(s0, this.pos));
+      return;
+    }
+    this.lineSubject = subject;
+    this.lineSize = size;
+    this.cachedLine = undefined;
+    this.bytes(this.prefix(subject, false));
+    this.num(size);
+    this.crlf();
   }
 
   sub(subject: string, queue: string | undefined, sid: number): void {
