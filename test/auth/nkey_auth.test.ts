@@ -4,45 +4,20 @@
 import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
+import { errorText, recordStatus, statusText } from "../support/events.js";
+import { recordNonces, roundTrip, type RoundTripOptions } from "../support/helpers.js";
+import { restartAndReconnect } from "../support/fixtures.js";
 import {
   AuthorizationError,
   connect,
-  createInbox,
   createUser,
   NatsError,
   nkeyAuthenticator,
-  type Auth,
-  type NatsConnection,
-  type Status,
 } from "../../src/index.js";
 
 const td = new TextDecoder();
-
-/** Waits until `fn()` is true, failing with `what` after 10 s. */
-function until(fn: () => boolean, what: string): Promise<boolean> {
-  return poll(() => (fn() ? true : undefined), 10_000, () => `timed out waiting for ${what}`, 10);
-}
-
-/** Everything an error exposes as text: message, code, own fields and its cause chain. */
-function errorText(err: unknown, depth = 0): string {
-  if (!(err instanceof Error) || depth > 5) return String(err);
-  return `${err.name} ${err.message} ${JSON.stringify(err)} ${errorText(err.cause, depth + 1)}`;
-}
-
-/** Status events as text, errors expanded. */
-function statusText(events: Status[]): string {
-  return JSON.stringify(events, (_k, v) => (v instanceof Error ? errorText(v) : v));
-}
-
-async function roundTrip(nc: NatsConnection): Promise<void> {
-  const subj = createInbox("nkey");
-  const sub = nc.subscribe(subj, { max: 1 });
-  await nc.flush();
-  nc.publish(subj, "hello");
-  const m = await sub.next({ timeout: 5_000 });
-  assert.equal(m.string(), "hello");
-}
+/** What roundTrip() sends in this file. */
+const RT: RoundTripOptions = { prefix: "nkey" };
 
 describe("nkey authentication", () => {
   const user = createUser();
@@ -67,7 +42,7 @@ describe("nkey authentication", () => {
       const nc = await connect({ servers: srv.url, authenticator: nkeyAuthenticator(s) });
       try {
         assert.equal(typeof nc.info?.nonce, "string", "the server sends a nonce to sign");
-        await roundTrip(nc);
+        await roundTrip(nc, RT);
       } finally {
         await nc.close();
       }
@@ -111,25 +86,16 @@ describe("nkey authentication", () => {
   });
 
   it("signs a fresh nonce on every reconnect", async () => {
-    const nonces: (string | undefined)[] = [];
-    const auth = nkeyAuthenticator(() => seed);
-    const counting = (nonce?: string): Promise<Auth> => {
-      nonces.push(nonce);
-      return auth(nonce) as Promise<Auth>;
-    };
-    const nc = await connect({ servers: srv.url, authenticator: counting, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+    const { authenticator, nonces } = recordNonces(nkeyAuthenticator(() => seed));
+    const nc = await connect({ servers: srv.url, authenticator, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
     try {
       assert.equal(nonces.length, 1);
-      let reconnects = 0;
-      nc.on("reconnect", () => reconnects++);
-      await srv.kill();
-      await srv.restart();
-      await until(() => reconnects === 1, "the reconnect");
+      await restartAndReconnect(srv, nc);
       assert.ok(nonces.length >= 2, "the authenticator ran again");
       const last = nonces[nonces.length - 1];
       assert.equal(typeof last, "string");
       assert.notEqual(last, nonces[0], "a new server process sends a new nonce");
-      await roundTrip(nc);
+      await roundTrip(nc, RT);
     } finally {
       await nc.close();
     }
@@ -137,7 +103,6 @@ describe("nkey authentication", () => {
 
   it("closes with an authorization error when the key changes to a wrong one; nothing leaks in events", async () => {
     let current = seed;
-    const events: Status[] = [];
     const nc = await connect({
       servers: srv.url,
       authenticator: nkeyAuthenticator(() => current),
@@ -145,7 +110,7 @@ describe("nkey authentication", () => {
       reconnectJitter: 0,
       maxReconnectAttempts: 20,
     });
-    nc.on("*", (s) => events.push(s));
+    const events = recordStatus(nc);
     current = otherSeed;
     await srv.kill();
     await srv.restart();

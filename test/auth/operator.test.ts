@@ -6,13 +6,14 @@ import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
+import { errorText, recordStatus, statusText } from "../support/events.js";
+import { recordNonces, roundTrip, until, type RoundTripOptions } from "../support/helpers.js";
+import { restartAndReconnect } from "../support/fixtures.js";
 import { credsDir, TestAccount, TestOperator, writeCredsFile, type TestUser } from "../support/operator.js";
 import {
   AuthorizationError,
   connect,
   createAccount,
-  createInbox,
   createOperator,
   createUser,
   credsAuthenticator,
@@ -22,23 +23,8 @@ import {
   jwtAuthenticator,
   PermissionViolationError,
   UserAuthenticationExpiredError,
-  type Auth,
-  type NatsConnection,
   type Status,
 } from "../../src/index.js";
-
-function until(fn: () => boolean, what: string): Promise<boolean> {
-  return poll(() => (fn() ? true : undefined), 10_000, () => `timed out waiting for ${what}`, 10);
-}
-
-function errorText(err: unknown, depth = 0): string {
-  if (!(err instanceof Error) || depth > 5) return String(err);
-  return `${err.name} ${err.message} ${JSON.stringify(err)} ${errorText(err.cause, depth + 1)}`;
-}
-
-function statusText(events: Status[]): string {
-  return JSON.stringify(events, (_k, v) => (v instanceof Error ? errorText(v) : v));
-}
 
 function assertNoSecrets(text: string, users: TestUser[]): void {
   for (const u of users) {
@@ -47,13 +33,8 @@ function assertNoSecrets(text: string, users: TestUser[]): void {
   }
 }
 
-async function roundTrip(nc: NatsConnection, subj = createInbox("op")): Promise<void> {
-  const sub = nc.subscribe(subj, { max: 1 });
-  await nc.flush();
-  nc.publish(subj, "hi");
-  const m = await sub.next({ timeout: 5_000 });
-  assert.equal(m.string(), "hi");
-}
+/** What roundTrip() sends in this file. */
+const RT: RoundTripOptions = { prefix: "op", text: "hi" };
 
 describe("operator mode (JWT authentication)", () => {
   const op = new TestOperator();
@@ -82,7 +63,7 @@ describe("operator mode (JWT authentication)", () => {
     const nc = await connect({ servers: srv.url, authenticator: credsFile(path) });
     try {
       assert.equal(typeof nc.info?.nonce, "string");
-      await roundTrip(nc);
+      await roundTrip(nc, RT);
     } finally {
       await nc.close();
     }
@@ -94,7 +75,7 @@ describe("operator mode (JWT authentication)", () => {
     for (const authenticator of [credsAuthenticator(user.creds), credsAuthenticator(te.encode(user.creds)), jwtAuthenticator(user.jwt, user.seed)]) {
       const nc = await connect({ servers: srv.url, authenticator });
       try {
-        await roundTrip(nc);
+        await roundTrip(nc, RT);
       } finally {
         await nc.close();
       }
@@ -132,7 +113,7 @@ describe("operator mode (JWT authentication)", () => {
     });
     const reissued = revAcct.user({ iat: now + 1 }, revokedKey);
     const nc = await connect({ servers: srv.url, authenticator: credsAuthenticator(reissued.creds) });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
@@ -144,10 +125,9 @@ describe("operator mode (JWT authentication)", () => {
   it("reports 'User Authentication Expired' when the JWT expires, then closes with an authorization error", async () => {
     const user = acct.user({ exp: Math.floor(Date.now() / 1000) + 3 });
     const path = await writeCredsFile(dir, user.creds, "expiring.creds");
-    const events: Status[] = [];
     const nc = await connect({ servers: srv.url, authenticator: credsFile(path), reconnectTimeWait: 50, reconnectJitter: 0, maxReconnectAttempts: 50 });
-    nc.on("*", (s) => events.push(s));
-    await roundTrip(nc);
+    const events = recordStatus(nc);
+    await roundTrip(nc, RT);
     const reason = await nc.closed();
     const expired = events.find((e): e is Extract<Status, { type: "error" }> => e.type === "error" && e.error instanceof UserAuthenticationExpiredError);
     assert.ok(expired, `an error event with UserAuthenticationExpiredError, got ${statusText(events)}`);
@@ -161,23 +141,14 @@ describe("operator mode (JWT authentication)", () => {
   it("calls the authenticator again on reconnect", async () => {
     const user = acct.user();
     const path = await writeCredsFile(dir, user.creds, "counted.creds");
-    const inner = credsFile(path);
-    const nonces: (string | undefined)[] = [];
-    const counting = (nonce?: string): Promise<Auth> => {
-      nonces.push(nonce);
-      return inner(nonce) as Promise<Auth>;
-    };
-    const nc = await connect({ servers: srv.url, authenticator: counting, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+    const { authenticator, nonces } = recordNonces(credsFile(path));
+    const nc = await connect({ servers: srv.url, authenticator, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
     try {
       assert.equal(nonces.length, 1);
-      let reconnects = 0;
-      nc.on("reconnect", () => reconnects++);
-      await srv.kill();
-      await srv.restart();
-      await until(() => reconnects === 1, "the reconnect");
+      await restartAndReconnect(srv, nc);
       assert.ok(nonces.length >= 2);
       assert.notEqual(nonces[nonces.length - 1], nonces[0]);
-      await roundTrip(nc);
+      await roundTrip(nc, RT);
     } finally {
       await nc.close();
     }
@@ -187,21 +158,16 @@ describe("operator mode (JWT authentication)", () => {
     const first = acct.user();
     const restricted = acct.user({ nats: { pub: { deny: ["rotated.>"] } } });
     const path = await writeCredsFile(dir, first.creds, "rotating.creds");
-    const events: Status[] = [];
     const nc = await connect({ servers: srv.url, authenticator: credsFile(path), reconnectTimeWait: 50, maxReconnectAttempts: -1 });
     try {
-      nc.on("*", (s) => events.push(s));
+      const events = recordStatus(nc);
       nc.publish("rotated.a", "allowed");
       await nc.flush();
-      await roundTrip(nc);
+      await roundTrip(nc, RT);
       assert.ok(!events.some((e) => e.type === "error"), "the first user may publish to rotated.>");
 
       await writeFile(path, restricted.creds, { mode: 0o600 });
-      let reconnects = 0;
-      nc.on("reconnect", () => reconnects++);
-      await srv.kill();
-      await srv.restart();
-      await until(() => reconnects === 1, "the reconnect");
+      await restartAndReconnect(srv, nc);
       nc.publish("rotated.b", "denied");
       await nc.flush();
       await until(() => events.some((e) => e.type === "error"), "the permissions violation");
@@ -240,7 +206,7 @@ describe("operator mode (JWT authentication)", () => {
       const user = createUser();
       const jwt = encodeUserJwt(user, signer, { nats: { issuer_account: signed.pub } });
       const nc = await connect({ servers: srv2.url, authenticator: jwtAuthenticator(jwt, user.getSeed()) });
-      await roundTrip(nc);
+      await roundTrip(nc, RT);
       await nc.close();
     } finally {
       await srv2.stop();

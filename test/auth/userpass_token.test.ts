@@ -6,7 +6,6 @@ import { strict as assert } from "node:assert";
 import { generateKeyPairSync } from "node:crypto";
 import { inspect } from "node:util";
 import {
-  connect,
   createInbox,
   AuthorizationError,
   NatsError,
@@ -14,10 +13,10 @@ import {
   usernamePasswordAuthenticator,
   type Auth,
   type ConnectionOptions,
-  type NatsConnection,
 } from "../../src/index.js";
 import { NatsServer } from "../support/server.js";
 import { poll } from "../support/ports.js";
+import { Connections, connectFails, roundTrip, type RoundTripOptions } from "../support/helpers.js";
 
 const USER = "derek";
 const PASS = "s3cret-Pa55";
@@ -58,33 +57,11 @@ let userServer: NatsServer;
 let userServerB: NatsServer;
 let tokenServer: NatsServer;
 let nonceServer: NatsServer;
-const conns: NatsConnection[] = [];
+const conns = new Connections();
+const open = conns.open;
 
-async function open(opts: ConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  conns.push(nc);
-  return nc;
-}
-
-async function connectFails(opts: ConnectionOptions): Promise<NatsError> {
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connect(opts);
-  } catch (err) {
-    assert.ok(err instanceof NatsError, `expected a NatsError, got ${String(err)}`);
-    return err;
-  }
-  await nc.close();
-  assert.fail("connect() succeeded but should have failed");
-}
-
-async function roundTrip(nc: NatsConnection): Promise<void> {
-  const subj = createInbox("auth");
-  const sub = nc.subscribe(subj, { max: 1 });
-  await nc.flush();
-  nc.publish(subj, "authenticated");
-  assert.equal((await sub.next({ timeout: 2_000 })).string(), "authenticated");
-}
+/** What roundTrip() sends in this file. */
+const RT: RoundTripOptions = { prefix: "auth", text: "authenticated", timeoutMs: 2_000 };
 
 /** Every piece of text an error exposes: messages, names, stacks and inspect() output, down its cause chain. */
 function errorText(err: unknown): string {
@@ -123,38 +100,38 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await Promise.all([userServer, userServerB, tokenServer, nonceServer].map((s) => s?.stop()));
 });
 
 describe("credentials from options and URLs", () => {
   it("user and pass options", async () => {
     const nc = await open({ servers: userServer.url, user: USER, pass: PASS });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
   it("user:pass in the URL", async () => {
     const nc = await open({ servers: `nats://${USER}:${PASS}@${userServer.hostport}` });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
   it("percent-encoded user:pass in the URL is decoded", async () => {
     const nc = await open({ servers: `nats://${USER}:${encodeURIComponent(ODD_PASS)}@${nonceServer.hostport}` });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
   it("token option", async () => {
     const nc = await open({ servers: tokenServer.url, token: TOKEN });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
   it("token in the URL", async () => {
     const nc = await open({ servers: `nats://${TOKEN}@${tokenServer.hostport}` });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
@@ -169,13 +146,13 @@ describe("credentials from options and URLs", () => {
       reconnectJitter: 0,
     });
     assert.equal(nc.getServer(), userServer.hostport);
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.reconnect();
     assert.equal(nc.getServer(), userServerB.hostport, "B should accept the option credentials");
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.reconnect();
     assert.equal(nc.getServer(), userServer.hostport, "A should get its URL credentials again");
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     assert.equal(nc.stats().reconnects, 2);
     await nc.close();
   });
@@ -189,7 +166,7 @@ describe("credentials from options and URLs", () => {
 describe("authenticators", () => {
   it("usernamePasswordAuthenticator with strings and with functions", async () => {
     const a = await open({ servers: userServer.url, authenticator: usernamePasswordAuthenticator(USER, PASS) });
-    await roundTrip(a);
+    await roundTrip(a, RT);
     await a.close();
     let calls = 0;
     const b = await open({
@@ -202,17 +179,17 @@ describe("authenticators", () => {
         },
       ),
     });
-    await roundTrip(b);
+    await roundTrip(b, RT);
     assert.equal(calls, 1);
     await b.close();
   });
 
   it("tokenAuthenticator with a string and with a function", async () => {
     const a = await open({ servers: tokenServer.url, authenticator: tokenAuthenticator(TOKEN) });
-    await roundTrip(a);
+    await roundTrip(a, RT);
     await a.close();
     const b = await open({ servers: tokenServer.url, authenticator: tokenAuthenticator(() => TOKEN) });
-    await roundTrip(b);
+    await roundTrip(b, RT);
     await b.close();
   });
 
@@ -226,7 +203,7 @@ describe("authenticators", () => {
         return { user: USER, pass: ODD_PASS };
       },
     });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     assert.equal(nonces.length, 1);
     assert.equal(typeof nonces[0], "string");
     assert.ok(nonces[0]!.length > 0);

@@ -14,16 +14,12 @@ import {
 import { NatsServer, monitorGet } from "../support/server.js";
 import { FakeServer } from "../support/fake_server.js";
 import { freePort } from "../support/ports.js";
+import { Connections } from "../support/helpers.js";
 
 let a: NatsServer;
 let b: NatsServer;
-const conns: NatsConnection[] = [];
-
-async function open(opts: ConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  conns.push(nc);
-  return nc;
-}
+const conns = new Connections();
+const open = conns.open;
 
 async function totalConnections(s: NatsServer): Promise<number> {
   const v = await monitorGet<{ total_connections: number }>(s.monitorPort!, "/varz");
@@ -51,7 +47,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await Promise.all([a.stop(), b.stop()]);
 });
 

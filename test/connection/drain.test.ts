@@ -1,8 +1,8 @@
 // Draining subscriptions and connections against a real nats-server.
-import { describe, it, before, after } from "node:test";
+import { describe, it, before } from "node:test";
 import { strict as assert } from "node:assert";
-import { NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
+import { useServer } from "../support/fixtures.js";
+import { busy, range, settlesWithin, untilWithin } from "../support/helpers.js";
 import {
   connect,
   createInbox,
@@ -10,118 +10,86 @@ import {
   DrainingError,
   TimeoutError,
   type NatsConnection,
+  type Subscription,
 } from "../../src/index.js";
 
-function until(fn: () => boolean, what: string): Promise<boolean> {
-  return poll(() => (fn() ? true : undefined), 5_000, () => `timed out waiting for ${what}`, 5);
-}
-
-/** Resolves true when `p` settles within `ms`, false otherwise. */
-function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    p.then(
-      () => (clearTimeout(t), resolve(true)),
-      () => (clearTimeout(t), resolve(true)),
-    );
-  });
-}
-
-/** Blocks the event loop for about `ms` milliseconds (a slow, synchronous callback). */
-function busy(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    // spin
-  }
-}
-
+const until = untilWithin(5_000);
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe("drain", () => {
-  let srv: NatsServer;
+  const srv = useServer();
   let pub: NatsConnection;
 
   before(async () => {
-    srv = await NatsServer.start();
-    pub = await connect({ servers: srv.url });
+    pub = await srv.connect();
   });
 
-  after(async () => {
-    await pub?.close();
-    await srv?.stop();
-  });
-
-  it("sub.drain() resolves only after every received message was handed to the callback", async () => {
+  /** A new connection whose iterator subscription (never consumed) has received 10 messages. */
+  async function withTenQueued(prefix: string): Promise<{ nc: NatsConnection; subj: string; sub: Subscription }> {
     const nc = await connect({ servers: srv.url });
-    try {
-      const subj = createInbox("subdrain");
-      let handled = 0;
-      const sub = nc.subscribe(subj, {
-        callback: () => {
-          busy(0.05);
-          handled++;
-        },
-      });
-      await nc.flush();
-      for (let i = 0; i < 1000; i++) pub.publish(subj, `m${i}`);
-      await pub.flush();
-      let atResolve = -1;
-      let receivedAtResolve = -1;
-      await sub.drain().then(() => {
-        atResolve = handled;
-        receivedAtResolve = sub.getReceived();
-      });
-      // everything published before the drain reached the subscription, and all of it was handled
-      assert.equal(receivedAtResolve, 1000);
-      assert.equal(atResolve, 1000);
-      assert.equal(sub.getProcessed(), 1000);
-      assert.equal(sub.getPending(), 0);
-      assert.equal(sub.isClosed(), true);
-      // interest is gone; the connection stays usable
-      assert.equal(nc.isClosed(), false);
-      for (let i = 0; i < 10; i++) pub.publish(subj, "late");
-      await pub.flush();
-      await nc.flush();
-      assert.equal(handled, 1000);
-    } finally {
-      await nc.close();
-    }
-  });
-
-  it("sub.drain() on an iterator waits until the queued messages were consumed", async () => {
-    const nc = await connect({ servers: srv.url });
-    try {
-      const subj = createInbox("subdrainit");
-      const sub = nc.subscribe(subj);
-      await nc.flush();
-      for (let i = 0; i < 100; i++) pub.publish(subj, String(i));
-      await pub.flush();
-      const drained = sub.drain();
-      // nobody consumes yet: the drain cannot be complete
-      assert.equal(await settlesWithin(drained, 150), false, "drain resolved while messages were still queued");
-      assert.equal(sub.getReceived(), 100);
-      const seen: number[] = [];
-      for await (const m of sub) seen.push(Number(m.string()));
-      assert.deepEqual(
-        seen,
-        Array.from({ length: 100 }, (_, i) => i),
-      );
-      await drained;
-      assert.equal(sub.isClosed(), true);
-      assert.equal(sub.getProcessed(), 100);
-    } finally {
-      await nc.close();
-    }
-  });
-
-  it("close() while a sub.drain() waits for its consumer ends the subscription", async () => {
-    const nc = await connect({ servers: srv.url });
-    const subj = createInbox("drclose");
-    const sub = nc.subscribe(subj); // never consumed
+    const subj = createInbox(prefix);
+    const sub = nc.subscribe(subj);
     await nc.flush();
     for (let i = 0; i < 10; i++) pub.publish(subj, String(i));
     await pub.flush();
     await until(() => sub.getReceived() === 10, "10 received");
+    return { nc, subj, sub };
+  }
+
+  it("sub.drain() resolves only after every received message was handed to the callback", async () => {
+    await using nc = await connect({ servers: srv.url });
+    const subj = createInbox("subdrain");
+    let handled = 0;
+    const sub = nc.subscribe(subj, {
+      callback: () => {
+        busy(0.05);
+        handled++;
+      },
+    });
+    await nc.flush();
+    for (let i = 0; i < 1000; i++) pub.publish(subj, `m${i}`);
+    await pub.flush();
+    let atResolve = -1;
+    let receivedAtResolve = -1;
+    await sub.drain().then(() => {
+      atResolve = handled;
+      receivedAtResolve = sub.getReceived();
+    });
+    // everything published before the drain reached the subscription, and all of it was handled
+    assert.equal(receivedAtResolve, 1000);
+    assert.equal(atResolve, 1000);
+    assert.equal(sub.getProcessed(), 1000);
+    assert.equal(sub.getPending(), 0);
+    assert.equal(sub.isClosed(), true);
+    // interest is gone; the connection stays usable
+    assert.equal(nc.isClosed(), false);
+    for (let i = 0; i < 10; i++) pub.publish(subj, "late");
+    await pub.flush();
+    await nc.flush();
+    assert.equal(handled, 1000);
+  });
+
+  it("sub.drain() on an iterator waits until the queued messages were consumed", async () => {
+    await using nc = await connect({ servers: srv.url });
+    const subj = createInbox("subdrainit");
+    const sub = nc.subscribe(subj);
+    await nc.flush();
+    for (let i = 0; i < 100; i++) pub.publish(subj, String(i));
+    await pub.flush();
+    const drained = sub.drain();
+    // nobody consumes yet: the drain cannot be complete
+    assert.equal(await settlesWithin(drained, 150), false, "drain resolved while messages were still queued");
+    assert.equal(sub.getReceived(), 100);
+    const seen: number[] = [];
+    for await (const m of sub) seen.push(Number(m.string()));
+    assert.deepEqual(seen, range(100));
+    await drained;
+    assert.equal(sub.isClosed(), true);
+    assert.equal(sub.getProcessed(), 100);
+  });
+
+  it("close() while a sub.drain() waits for its consumer ends the subscription", async () => {
+    const { nc, sub } = await withTenQueued("drclose");
     const drained = sub.drain();
     await nc.flush(); // the UNSUB went out and was acknowledged
     assert.equal(sub.isClosed(), false);
@@ -217,13 +185,7 @@ describe("drain", () => {
   });
 
   it("drain({timeout}) too short for a blocked iterator rejects with TimeoutError and still closes", async () => {
-    const nc = await connect({ servers: srv.url });
-    const subj = createInbox("drto");
-    const sub = nc.subscribe(subj); // never consumed
-    await nc.flush();
-    for (let i = 0; i < 10; i++) pub.publish(subj, String(i));
-    await pub.flush();
-    await until(() => sub.getReceived() === 10, "10 received");
+    const { nc, subj, sub } = await withTenQueued("drto");
     await assert.rejects(nc.drain({ timeout: 200 }), (err: unknown) => {
       assert.ok(err instanceof TimeoutError, `expected TimeoutError, got ${String(err)}`);
       assert.equal(err.code, "TIMEOUT");

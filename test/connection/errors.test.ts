@@ -9,11 +9,11 @@ import {
   PermissionViolationError,
   tokenAuthenticator,
   usernamePasswordAuthenticator,
-  type ConnectionOptions,
   type Status,
 } from "../../src/index.js";
 import { NatsServer } from "../support/server.js";
 import { poll } from "../support/ports.js";
+import { Connections } from "../support/helpers.js";
 
 const PERMS = `authorization {
   users = [
@@ -24,13 +24,8 @@ const TOKEN = "s3cr3t-t0ken";
 
 let userServer: NatsServer;
 let tokenServer: NatsServer;
-const conns: NatsConnection[] = [];
-
-async function open(opts: ConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  conns.push(nc);
-  return nc;
-}
+const conns = new Connections();
+const open = conns.open;
 
 /** Collects `error` status events. */
 function errorsOf(nc: NatsConnection): Error[] {
@@ -56,7 +51,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await Promise.all([userServer.stop(), tokenServer.stop()]);
 });
 

@@ -20,15 +20,16 @@ import {
 import { VERSION } from "../../src/version.js";
 import { FakeServer, type FakeConnection, type FakeServerOptions } from "../support/fake_server.js";
 import { freePort, poll } from "../support/ports.js";
+import { Connections } from "../support/helpers.js";
+import { recordStatus } from "../support/events.js";
 
 let fakes: FakeServer[] = [];
-let conns: NatsConnection[] = [];
+const conns = new Connections();
 
 afterEach(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await Promise.all(fakes.map((f) => f.stop()));
   fakes = [];
-  conns = [];
 });
 
 /** A fake server and a client connected to it (handshake done). */
@@ -39,9 +40,8 @@ async function setup(
   const fake = await FakeServer.start(fakeOpts);
   fakes.push(fake);
   const [nc, conn] = await Promise.all([connect({ servers: fake.url, ...opts }), fake.nextConnection()]);
-  conns.push(nc);
-  const events: Status[] = [];
-  nc.on("*", (s) => events.push(s));
+  conns.track(nc);
+  const events = recordStatus(nc);
   return { fake, conn, nc, events };
 }
 

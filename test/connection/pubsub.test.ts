@@ -1,9 +1,9 @@
 // Core publish/subscribe against a real nats-server: callbacks, iterators, next(), wildcards,
 // queue groups, headers, payload shapes, max_payload and noEcho.
-import { describe, it, before, after } from "node:test";
+import { describe, it, before } from "node:test";
 import { strict as assert } from "node:assert";
-import { NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
+import { useServer } from "../support/fixtures.js";
+import { assertRejectsWithAbortReason, untilWithin } from "../support/helpers.js";
 import {
   connect,
   createInbox,
@@ -23,26 +23,16 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array): void {
   assert.deepEqual(Array.from(actual), Array.from(expected));
 }
 
-/** Waits until `fn()` is true (polling), failing with `what` after 5 s. */
-function until(fn: () => boolean, what: string): Promise<boolean> {
-  return poll(() => (fn() ? true : undefined), 5_000, () => `timed out waiting for ${what}`, 5);
-}
+const until = untilWithin(5_000);
 
 describe("publish/subscribe", () => {
-  let srv: NatsServer;
+  const srv = useServer();
   let nc: NatsConnection;
   let nc2: NatsConnection;
 
   before(async () => {
-    srv = await NatsServer.start();
-    nc = await connect({ servers: srv.url });
-    nc2 = await connect({ servers: srv.url });
-  });
-
-  after(async () => {
-    await nc?.close();
-    await nc2?.close();
-    await srv?.stop();
+    nc = await srv.connect();
+    nc2 = await srv.connect();
   });
 
   it("delivers to a callback subscription, in order, with subject and sid", async () => {
@@ -112,17 +102,8 @@ describe("publish/subscribe", () => {
     nc2.publish(subj, "second");
     assert.equal((await sub.next({ timeout: 5_000 })).string(), "second");
 
-    const ac = new AbortController();
-    const reason = new Error("stop waiting");
-    const p = sub.next({ signal: ac.signal });
-    ac.abort(reason);
-    await assert.rejects(p, (err: unknown) => err === reason);
-
-    // already-aborted signal
-    const ac2 = new AbortController();
-    const reason2 = new Error("already aborted");
-    ac2.abort(reason2);
-    await assert.rejects(sub.next({ signal: ac2.signal }), (err: unknown) => err === reason2);
+    // aborted while waiting, and already aborted
+    await assertRejectsWithAbortReason((signal) => sub.next({ signal }));
 
     // the aborted waiters must not swallow later messages either
     nc2.publish(subj, "third");
@@ -159,26 +140,22 @@ describe("publish/subscribe", () => {
     const subj = createInbox("q");
     const counts = [0, 0, 0];
     let plain = 0;
-    const extra = await connect({ servers: srv.url });
-    try {
-      // members on different connections, one on the same connection as the plain subscriber
-      const owners = [nc, nc2, extra];
-      const subs = owners.map((c, i) => c.subscribe(subj, { queue: "workers", callback: () => counts[i]!++ }));
-      const plainSub = nc.subscribe(subj, { callback: () => plain++ });
-      await Promise.all(owners.map((c) => c.flush()));
-      for (let i = 0; i < 300; i++) extra.publish(subj, String(i));
-      await extra.flush();
-      await until(() => plain === 300 && counts[0]! + counts[1]! + counts[2]! === 300, "all deliveries");
-      await Promise.all(owners.map((c) => c.flush()));
-      assert.equal(plain, 300);
-      assert.equal(counts[0]! + counts[1]! + counts[2]!, 300);
-      for (const c of counts) assert.ok(c > 0, `every member gets some work: ${counts.join(",")}`);
-      assert.equal(subs[0]!.getQueue(), "workers");
-      assert.equal(plainSub.getQueue(), undefined);
-      for (const s of [...subs, plainSub]) s.unsubscribe();
-    } finally {
-      await extra.close();
-    }
+    await using extra = await connect({ servers: srv.url });
+    // members on different connections, one on the same connection as the plain subscriber
+    const owners = [nc, nc2, extra];
+    const subs = owners.map((c, i) => c.subscribe(subj, { queue: "workers", callback: () => counts[i]!++ }));
+    const plainSub = nc.subscribe(subj, { callback: () => plain++ });
+    await Promise.all(owners.map((c) => c.flush()));
+    for (let i = 0; i < 300; i++) extra.publish(subj, String(i));
+    await extra.flush();
+    await until(() => plain === 300 && counts[0]! + counts[1]! + counts[2]! === 300, "all deliveries");
+    await Promise.all(owners.map((c) => c.flush()));
+    assert.equal(plain, 300);
+    assert.equal(counts[0]! + counts[1]! + counts[2]!, 300);
+    for (const c of counts) assert.ok(c > 0, `every member gets some work: ${counts.join(",")}`);
+    assert.equal(subs[0]!.getQueue(), "workers");
+    assert.equal(plainSub.getQueue(), undefined);
+    for (const s of [...subs, plainSub]) s.unsubscribe();
   });
 
   it("round-trips headers with multiple values and preserved case between connections", async () => {
@@ -267,44 +244,33 @@ describe("publish/subscribe", () => {
 
   it("noEcho suppresses a connection's own messages; the default delivers them", async () => {
     const subj = createInbox("echo");
-    const quiet = await connect({ servers: srv.url, noEcho: true });
-    const loud = await connect({ servers: srv.url });
-    try {
-      let quietGot = 0;
-      let loudGot = 0;
-      quiet.subscribe(subj, { callback: () => quietGot++ });
-      loud.subscribe(subj, { callback: () => loudGot++ });
-      await quiet.flush();
-      await loud.flush();
-      quiet.publish(subj, "from quiet");
-      loud.publish(subj, "from loud");
-      await quiet.flush();
-      await loud.flush();
-      // others always get them: quiet sees loud's message only, loud sees both
-      await until(() => loudGot === 2 && quietGot === 1, "deliveries");
-      await quiet.flush();
-      await loud.flush();
-      assert.equal(quietGot, 1);
-      assert.equal(loudGot, 2);
-    } finally {
-      await quiet.close();
-      await loud.close();
-    }
+    await using quiet = await connect({ servers: srv.url, noEcho: true });
+    await using loud = await connect({ servers: srv.url });
+    let quietGot = 0;
+    let loudGot = 0;
+    quiet.subscribe(subj, { callback: () => quietGot++ });
+    loud.subscribe(subj, { callback: () => loudGot++ });
+    await quiet.flush();
+    await loud.flush();
+    quiet.publish(subj, "from quiet");
+    loud.publish(subj, "from loud");
+    await quiet.flush();
+    await loud.flush();
+    // others always get them: quiet sees loud's message only, loud sees both
+    await until(() => loudGot === 2 && quietGot === 1, "deliveries");
+    await quiet.flush();
+    await loud.flush();
+    assert.equal(quietGot, 1);
+    assert.equal(loudGot, 2);
   });
 });
 
 describe("max_payload", () => {
-  let srv: NatsServer;
+  const srv = useServer({ server: { config: "max_payload: 1024" } });
   let nc: NatsConnection;
 
   before(async () => {
-    srv = await NatsServer.start({ config: "max_payload: 1024" });
-    nc = await connect({ servers: srv.url });
-  });
-
-  after(async () => {
-    await nc?.close();
-    await srv?.stop();
+    nc = await srv.connect();
   });
 
   it("reports the server's max_payload in info", () => {

@@ -2,19 +2,20 @@
 import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import {
-  connect,
   headers,
   NatsConnection,
   NatsError,
   NoRespondersError,
   TimeoutError,
   InvalidArgumentError,
+  type ConnectionOptions,
   type Msg,
   type RequestManyOptions,
   type Subscription,
 } from "../../src/index.js";
 import { NatsServer, monitorGet } from "../support/server.js";
 import { poll, sleep } from "../support/ports.js";
+import { assertRejectsWithAbortReason, Connections } from "../support/helpers.js";
 
 interface ConnzSubDetail {
   subject: string;
@@ -26,12 +27,11 @@ interface Connz {
 }
 
 let server: NatsServer;
-const conns: NatsConnection[] = [];
+const conns = new Connections(() => ({ servers: server.url }));
 
-async function open(name: string, extra: Parameters<typeof connect>[0] = {}): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url, name, ...extra });
-  conns.push(nc);
-  return nc;
+/** A connection to the server named `name` (so that /connz can find it); closed in after(). */
+function open(name: string, extra: ConnectionOptions = {}): Promise<NatsConnection> {
+  return conns.open({ name, ...extra });
 }
 
 /** The subscriptions the server holds for the connection named `name`. */
@@ -40,6 +40,15 @@ async function serverSubs(name: string): Promise<ConnzSubDetail[]> {
   const c = cz.connections.find((x) => x.name === name);
   assert.ok(c, `connection '${name}' not in /connz`);
   return c.subscriptions_list_detail ?? [];
+}
+
+/**
+ * Waits until the server's subscriptions for the connection named `name` pass `done` (by default:
+ * until there are none); fails after `timeoutMs` with `what` and the subscriptions seen last.
+ */
+async function untilServerSubs(name: string, what: string, timeoutMs: number, done = (subs: ConnzSubDetail[]) => subs.length === 0): Promise<void> {
+  let last: ConnzSubDetail[] = [];
+  await poll(async () => (done((last = await serverSubs(name))) ? true : undefined), timeoutMs, () => `${what}: ${JSON.stringify(last)}`);
 }
 
 async function collect(it: AsyncIterable<Msg>): Promise<string[]> {
@@ -56,7 +65,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await server.stop();
 });
 
@@ -149,18 +158,7 @@ describe("request (muxed, the default)", () => {
     const subject = subj("slow");
     nc.subscribe(subject, { callback: () => undefined });
     await nc.flush();
-    const ac = new AbortController();
-    const reason = new Error("user gave up");
-    const p = nc.request(subject, "x", { timeout: 10_000, signal: ac.signal });
-    setTimeout(() => ac.abort(reason), 20);
-    await assert.rejects(p, (err: unknown) => {
-      assert.equal(err, reason);
-      return true;
-    });
-    const pre = new AbortController();
-    const reason2 = new Error("never started");
-    pre.abort(reason2);
-    await assert.rejects(nc.request(subject, "x", { timeout: 10_000, signal: pre.signal }), (err: unknown) => err === reason2);
+    await assertRejectsWithAbortReason((signal) => nc.request(subject, "x", { timeout: 10_000, signal }), 20);
   });
 
   it("carries request headers to the responder and reply headers back", async () => {
@@ -217,7 +215,7 @@ describe("request with noMux", () => {
     assert.equal(during[0]!.subject, replySubject);
     assert.equal(Number(during[0]!.max), 1, `the inbox should be auto-unsubscribed after 1 message: ${JSON.stringify(during)}`);
     await nc.flush();
-    await poll(async () => ((await serverSubs("nomux-requester")).length === 0 ? true : undefined), 5_000, () => "the dedicated inbox was not unsubscribed");
+    await untilServerSubs("nomux-requester", "the dedicated inbox was not unsubscribed", 5_000);
   });
 
   it("noMux as a connection option works for every request, with headers", async () => {
@@ -249,12 +247,7 @@ describe("request with noMux", () => {
     // the server does not count the 503 status against the inbox's auto-unsubscribe max, so the
     // client must UNSUB the dedicated inbox itself
     await nc.flush();
-    let last: ConnzSubDetail[] = [];
-    await poll(
-      async () => ((last = await serverSubs("nomux-noresp")).length === 0 ? true : undefined),
-      2_000,
-      () => `the dedicated inbox is still subscribed on the server after a no-responders reply: ${JSON.stringify(last)}`,
-    );
+    await untilServerSubs("nomux-noresp", "the dedicated inbox is still subscribed on the server after a no-responders reply", 2_000);
   });
 
   it("timeout and abort behave as with the mux and unsubscribe the dedicated inbox", async () => {
@@ -269,12 +262,7 @@ describe("request with noMux", () => {
     setTimeout(() => ac.abort(reason), 20);
     await assert.rejects(p, (e: unknown) => e === reason);
     await nc.flush();
-    let last: ConnzSubDetail[] = [];
-    await poll(
-      async () => ((last = await serverSubs("nomux-errors")).every((s) => s.subject === silent) ? true : undefined),
-      2_000,
-      () => `dedicated inboxes were left subscribed: ${JSON.stringify(last)}`,
-    );
+    await untilServerSubs("nomux-errors", "dedicated inboxes were left subscribed", 2_000, (subs) => subs.every((s) => s.subject === silent));
   });
 });
 
@@ -400,12 +388,7 @@ describe("requestMany", () => {
     const nc2 = await open("many-noresp-count");
     await assert.rejects(collect(nc2.requestMany(subj("many.none1"), "x", { strategy: "count", maxMessages: 1, maxWait: 10_000 })), NoRespondersError);
     await nc2.flush();
-    let last: ConnzSubDetail[] = [];
-    await poll(
-      async () => ((last = await serverSubs("many-noresp-count")).length === 0 ? true : undefined),
-      2_000,
-      () => `the requestMany inbox is still subscribed on the server after a no-responders reply: ${JSON.stringify(last)}`,
-    );
+    await untilServerSubs("many-noresp-count", "the requestMany inbox is still subscribed on the server after a no-responders reply", 2_000);
   });
 
   it("rejects bad strategy options", () => {
@@ -422,6 +405,6 @@ describe("requestMany", () => {
     await collect(nc.requestMany(subject, "x", { maxWait: 200 }));
     await nc.flush();
     await sleep(20);
-    await poll(async () => ((await serverSubs("many-requester")).length === 0 ? true : undefined), 5_000, () => "requestMany inboxes left subscribed");
+    await untilServerSubs("many-requester", "requestMany inboxes left subscribed", 5_000);
   });
 });

@@ -1,10 +1,12 @@
 // Connection state, lifecycle and status events against a real nats-server: flush, rtt, stats,
 // info, close/closed, Symbol.asyncDispose, on()/status(), and errors thrown by callbacks.
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
+import { useServer } from "../support/fixtures.js";
+import { recordStatus } from "../support/events.js";
+import { assertRejectsWithAbortReason, settlesWithin, untilWithin } from "../support/helpers.js";
 import {
   connect,
   createInbox,
@@ -16,20 +18,7 @@ import {
   type Status,
 } from "../../src/index.js";
 
-function until(fn: () => boolean, what: string): Promise<boolean> {
-  return poll(() => (fn() ? true : undefined), 5_000, () => `timed out waiting for ${what}`, 5);
-}
-
-/** Resolves true when `p` settles within `ms`, false otherwise. */
-function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    p.then(
-      () => (clearTimeout(t), resolve(true)),
-      () => (clearTimeout(t), resolve(true)),
-    );
-  });
-}
+const until = untilWithin(5_000);
 
 /** True once every thread of `pid` is stopped (SIGSTOP is delivered asynchronously). Linux /proc. */
 function allThreadsStopped(pid: number): boolean {
@@ -42,36 +31,16 @@ function allThreadsStopped(pid: number): boolean {
 }
 
 describe("connection state and lifecycle", () => {
-  let srv: NatsServer;
-
-  before(async () => {
-    srv = await NatsServer.start();
-  });
-
-  after(async () => {
-    await srv?.stop();
-  });
+  const srv = useServer();
 
   it("flush() resolves; flush({signal}) rejects with the abort reason", async () => {
-    const nc = await connect({ servers: srv.url });
-    try {
-      await nc.flush();
-      await nc.flush({ timeout: 5_000 });
-      const ac = new AbortController();
-      const reason = new Error("flush aborted");
-      const p = nc.flush({ signal: ac.signal });
-      ac.abort(reason);
-      await assert.rejects(p, (e: unknown) => e === reason);
-      const ac2 = new AbortController();
-      const reason2 = new Error("pre-aborted");
-      ac2.abort(reason2);
-      await assert.rejects(nc.flush({ signal: ac2.signal }), (e: unknown) => e === reason2);
-      // an abandoned PING does not confuse later flushes
-      await nc.flush({ timeout: 5_000 });
-      assert.equal(nc.isConnected(), true);
-    } finally {
-      await nc.close();
-    }
+    await using nc = await connect({ servers: srv.url });
+    await nc.flush();
+    await nc.flush({ timeout: 5_000 });
+    await assertRejectsWithAbortReason((signal) => nc.flush({ signal }));
+    // an abandoned PING does not confuse later flushes
+    await nc.flush({ timeout: 5_000 });
+    assert.equal(nc.isConnected(), true);
   });
 
   it("flush({timeout}) rejects with TimeoutError when the server does not answer", async () => {
@@ -98,62 +67,49 @@ describe("connection state and lifecycle", () => {
   });
 
   it("rtt() returns a positive number of milliseconds", async () => {
-    const nc = await connect({ servers: srv.url });
-    try {
-      const rtt = await nc.rtt();
-      assert.equal(typeof rtt, "number");
-      assert.ok(Number.isFinite(rtt));
-      assert.ok(rtt > 0, `rtt ${rtt}`);
-    } finally {
-      await nc.close();
-    }
+    await using nc = await connect({ servers: srv.url });
+    const rtt = await nc.rtt();
+    assert.equal(typeof rtt, "number");
+    assert.ok(Number.isFinite(rtt));
+    assert.ok(rtt > 0, `rtt ${rtt}`);
   });
 
   it("stats() counts messages and payload+header bytes exactly", async () => {
-    const a = await connect({ servers: srv.url });
-    const b = await connect({ servers: srv.url });
-    try {
-      const subj = createInbox("stats");
-      const sub = b.subscribe(subj);
-      await b.flush();
-      const h = headers();
-      h.set("X-Key", "value");
-      const hdrBytes = "NATS/1.0\r\nX-Key: value\r\n\r\n".length; // 26
-      a.publish(subj, "hello"); // 5
-      a.publish(subj, new Uint8Array(10)); // 10
-      a.publish(subj, ""); // 0
-      a.publish(subj, "é"); // 2 (UTF-8)
-      a.publish(subj, "xyz", { headers: h }); // 3 + headers
-      await a.flush();
-      await until(() => sub.getReceived() === 5, "5 messages");
-      await b.flush();
-      const expectBytes = 5 + 10 + 0 + 2 + 3 + hdrBytes;
-      assert.deepEqual(a.stats(), { inMsgs: 0, outMsgs: 5, inBytes: 0, outBytes: expectBytes, reconnects: 0 });
-      assert.deepEqual(b.stats(), { inMsgs: 5, outMsgs: 0, inBytes: expectBytes, outBytes: 0, reconnects: 0 });
-      // stats() is a snapshot
-      const snap = a.stats();
-      a.publish(subj, "1");
-      assert.equal(snap.outMsgs, 5);
-      assert.equal(a.stats().outMsgs, 6);
-      assert.equal(a.stats().outBytes, expectBytes + 1);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    await using a = await connect({ servers: srv.url });
+    await using b = await connect({ servers: srv.url });
+    const subj = createInbox("stats");
+    const sub = b.subscribe(subj);
+    await b.flush();
+    const h = headers();
+    h.set("X-Key", "value");
+    const hdrBytes = "NATS/1.0\r\nX-Key: value\r\n\r\n".length; // 26
+    a.publish(subj, "hello"); // 5
+    a.publish(subj, new Uint8Array(10)); // 10
+    a.publish(subj, ""); // 0
+    a.publish(subj, "é"); // 2 (UTF-8)
+    a.publish(subj, "xyz", { headers: h }); // 3 + headers
+    await a.flush();
+    await until(() => sub.getReceived() === 5, "5 messages");
+    await b.flush();
+    const expectBytes = 5 + 10 + 0 + 2 + 3 + hdrBytes;
+    assert.deepEqual(a.stats(), { inMsgs: 0, outMsgs: 5, inBytes: 0, outBytes: expectBytes, reconnects: 0 });
+    assert.deepEqual(b.stats(), { inMsgs: 5, outMsgs: 0, inBytes: expectBytes, outBytes: 0, reconnects: 0 });
+    // stats() is a snapshot
+    const snap = a.stats();
+    a.publish(subj, "1");
+    assert.equal(snap.outMsgs, 5);
+    assert.equal(a.stats().outMsgs, 6);
+    assert.equal(a.stats().outBytes, expectBytes + 1);
   });
 
   it("exposes the server's info and host:port", async () => {
-    const nc = await connect({ servers: srv.url });
-    try {
-      assert.ok(nc.info);
-      assert.equal(typeof nc.info.server_id, "string");
-      assert.ok(nc.info.server_id.length > 0);
-      assert.equal(nc.info.max_payload, 1024 * 1024);
-      assert.equal(nc.getServer(), srv.hostport);
-      assert.equal(nc.getServer(), `127.0.0.1:${srv.port}`);
-    } finally {
-      await nc.close();
-    }
+    await using nc = await connect({ servers: srv.url });
+    assert.ok(nc.info);
+    assert.equal(typeof nc.info.server_id, "string");
+    assert.ok(nc.info.server_id.length > 0);
+    assert.equal(nc.info.max_payload, 1024 * 1024);
+    assert.equal(nc.getServer(), srv.server.hostport);
+    assert.equal(nc.getServer(), `127.0.0.1:${srv.server.port}`);
   });
 
   it("close() closes: state flags, closed() resolves undefined, later use throws CONNECTION_CLOSED", async () => {
@@ -178,18 +134,14 @@ describe("connection state and lifecycle", () => {
   });
 
   it("close() flushes what was published just before it", async () => {
-    const obs = await connect({ servers: srv.url });
+    await using obs = await connect({ servers: srv.url });
     const nc = await connect({ servers: srv.url });
-    try {
-      const subj = createInbox("closeflush");
-      const sub = obs.subscribe(subj);
-      await obs.flush();
-      for (let i = 0; i < 100; i++) nc.publish(subj, String(i));
-      await nc.close();
-      await until(() => sub.getReceived() === 100, "100 messages published before close()");
-    } finally {
-      await obs.close();
-    }
+    const subj = createInbox("closeflush");
+    const sub = obs.subscribe(subj);
+    await obs.flush();
+    for (let i = 0; i < 100; i++) nc.publish(subj, String(i));
+    await nc.close();
+    await until(() => sub.getReceived() === 100, "100 messages published before close()");
   });
 
   it("await using closes the connection at the end of the block", async () => {
@@ -207,8 +159,7 @@ describe("connection state and lifecycle", () => {
   it("closed() resolves with the error when the server goes away and reconnect is off", async () => {
     const own = await NatsServer.start();
     const nc = await connect({ servers: own.url, reconnect: false });
-    const events: Status[] = [];
-    nc.on("*", (s) => events.push(s));
+    const events = recordStatus(nc);
     await own.stop();
     const err = await nc.closed();
     assert.ok(err instanceof Error, `closed() should report the cause, got ${String(err)}`);
@@ -220,22 +171,13 @@ describe("connection state and lifecycle", () => {
 });
 
 describe("status events", () => {
-  let srv: NatsServer;
-
-  before(async () => {
-    srv = await NatsServer.start();
-  });
-
-  after(async () => {
-    await srv?.stop();
-  });
+  const srv = useServer();
 
   it("on('close') fires exactly once, without an error, for a normal close", async () => {
     const nc = await connect({ servers: srv.url });
     const seen: Status[] = [];
-    const all: Status[] = [];
     nc.on("close", (s) => seen.push(s));
-    nc.on("*", (s) => all.push(s));
+    const all = recordStatus(nc);
     await Promise.all([nc.close(), nc.close()]);
     await nc.close();
     assert.equal(seen.length, 1);
@@ -266,91 +208,83 @@ describe("status events", () => {
   });
 
   it("on() returns an off function that stops that listener only", async () => {
-    const nc = await connect({ servers: srv.url });
-    try {
-      const subj = createInbox("off");
-      let a = 0;
-      let b = 0;
-      const offA = nc.on("error", () => a++);
-      nc.on("error", () => b++);
-      let n = 0;
-      nc.subscribe(subj, {
-        callback: () => {
-          n++;
-          throw new Error(`boom ${n}`);
-        },
-      });
-      await nc.flush();
-      nc.publish(subj, "1");
-      await nc.flush();
-      await until(() => n === 1, "first message");
-      offA();
-      offA(); // calling it twice is harmless
-      nc.publish(subj, "2");
-      await nc.flush();
-      await until(() => n === 2, "second message");
-      assert.equal(a, 1);
-      assert.equal(b, 2);
-    } finally {
-      await nc.close();
-    }
+    await using nc = await connect({ servers: srv.url });
+    const subj = createInbox("off");
+    let a = 0;
+    let b = 0;
+    const offA = nc.on("error", () => a++);
+    nc.on("error", () => b++);
+    let n = 0;
+    nc.subscribe(subj, {
+      callback: () => {
+        n++;
+        throw new Error(`boom ${n}`);
+      },
+    });
+    await nc.flush();
+    nc.publish(subj, "1");
+    await nc.flush();
+    await until(() => n === 1, "first message");
+    offA();
+    offA(); // calling it twice is harmless
+    nc.publish(subj, "2");
+    await nc.flush();
+    await until(() => n === 2, "second message");
+    assert.equal(a, 1);
+    assert.equal(b, 2);
   });
 
   it("an exception in a subscription callback becomes an error status and delivery goes on", async () => {
-    const nc = await connect({ servers: srv.url });
-    try {
-      const subj = createInbox("throw");
-      const errors: Status[] = [];
-      nc.on("error", (s) => errors.push(s));
-      const it = nc.status();
-      const fromIterator: Status[] = [];
-      const collecting = (async () => {
-        for await (const s of it) fromIterator.push(s);
-      })();
-      const boom = new Error("callback failed");
-      const seen: string[] = [];
-      const sub = nc.subscribe(subj, {
-        callback: (_e, m) => {
-          seen.push(m.string());
-          if (m.string() === "2") throw boom;
-        },
-      });
-      await nc.flush();
-      for (let i = 1; i <= 5; i++) nc.publish(subj, String(i));
-      await nc.flush();
-      await until(() => seen.length === 5, "5 messages");
-      assert.deepEqual(seen, ["1", "2", "3", "4", "5"]);
-      assert.equal(errors.length, 1);
-      const e = errors[0]!;
-      assert.equal(e.type, "error");
-      assert.ok(e.type === "error" && e.error === boom);
-      assert.equal(sub.getProcessed(), 5);
-      assert.equal(sub.isClosed(), false);
-      assert.equal(nc.isConnected(), true);
+    await using nc = await connect({ servers: srv.url });
+    const subj = createInbox("throw");
+    const errors: Status[] = [];
+    nc.on("error", (s) => errors.push(s));
+    const it = nc.status();
+    const fromIterator: Status[] = [];
+    const collecting = (async () => {
+      for await (const s of it) fromIterator.push(s);
+    })();
+    const boom = new Error("callback failed");
+    const seen: string[] = [];
+    const sub = nc.subscribe(subj, {
+      callback: (_e, m) => {
+        seen.push(m.string());
+        if (m.string() === "2") throw boom;
+      },
+    });
+    await nc.flush();
+    for (let i = 1; i <= 5; i++) nc.publish(subj, String(i));
+    await nc.flush();
+    await until(() => seen.length === 5, "5 messages");
+    assert.deepEqual(seen, ["1", "2", "3", "4", "5"]);
+    assert.equal(errors.length, 1);
+    const e = errors[0]!;
+    assert.equal(e.type, "error");
+    assert.ok(e.type === "error" && e.error === boom);
+    assert.equal(sub.getProcessed(), 5);
+    assert.equal(sub.isClosed(), false);
+    assert.equal(nc.isConnected(), true);
 
-      // a thrown non-Error is reported as an Error too
-      const sub2 = nc.subscribe(`${subj}.str`, {
-        callback: () => {
-          throw "plain string";
-        },
-      });
-      await nc.flush();
-      nc.publish(`${subj}.str`, "x");
-      await nc.flush();
-      await until(() => errors.length === 2, "second error");
-      const e2 = errors[1]!;
-      assert.ok(e2.type === "error" && e2.error instanceof Error);
-      sub2.unsubscribe();
+    // a thrown non-Error is reported as an Error too
+    const sub2 = nc.subscribe(`${subj}.str`, {
+      callback: () => {
+        throw "plain string";
+      },
+    });
+    await nc.flush();
+    nc.publish(`${subj}.str`, "x");
+    await nc.flush();
+    await until(() => errors.length === 2, "second error");
+    const e2 = errors[1]!;
+    assert.ok(e2.type === "error" && e2.error instanceof Error);
+    sub2.unsubscribe();
 
-      await nc.close();
-      await collecting;
-      assert.deepEqual(
-        fromIterator.map((s) => s.type),
-        ["error", "error", "close"],
-      );
-    } finally {
-      await nc.close();
-    }
+    await nc.close();
+    await collecting;
+    assert.deepEqual(
+      fromIterator.map((s) => s.type),
+      ["error", "error", "close"],
+    );
   });
 
   it("a listener that throws does not break the connection or other listeners", async () => {

@@ -1,47 +1,37 @@
 // Subscription lifecycle against a real nats-server: auto-unsubscribe (max / unsubscribe(n)),
 // unsubscribe(), counters, and how subscriptions end.
-import { describe, it, before, after } from "node:test";
+import { describe, it, before } from "node:test";
 import { strict as assert } from "node:assert";
-import { NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
+import { useServer } from "../support/fixtures.js";
+import { settlesWithin, untilWithin } from "../support/helpers.js";
 import { connect, createInbox, NatsError, TimeoutError, type Msg, type NatsConnection, type Subscription } from "../../src/index.js";
 
-function until(fn: () => boolean, what: string): Promise<boolean> {
-  return poll(() => (fn() ? true : undefined), 5_000, () => `timed out waiting for ${what}`, 5);
-}
-
-/** Resolves true when `p` settles within `ms`, false otherwise. */
-function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    p.then(
-      () => (clearTimeout(t), resolve(true)),
-      () => (clearTimeout(t), resolve(true)),
-    );
-  });
-}
+const until = untilWithin(5_000);
 
 describe("subscriptions", () => {
-  let srv: NatsServer;
+  const srv = useServer();
   let nc: NatsConnection;
   let pub: NatsConnection;
 
   before(async () => {
-    srv = await NatsServer.start();
-    nc = await connect({ servers: srv.url });
-    pub = await connect({ servers: srv.url });
-  });
-
-  after(async () => {
-    await nc?.close();
-    await pub?.close();
-    await srv?.stop();
+    nc = await srv.connect();
+    pub = await srv.connect();
   });
 
   /** Publishes `n` numbered messages from the other connection and waits until the server has them. */
   async function publish(subj: string, n: number, from = 0): Promise<void> {
     for (let i = from; i < from + n; i++) pub.publish(subj, String(i));
     await pub.flush();
+  }
+
+  /** A callback subscription on `subj` that counts its messages, once the first `n` published have arrived. */
+  async function countingSub(subj: string, n: number, what = `${n} messages`): Promise<{ sub: Subscription; count: () => number }> {
+    let count = 0;
+    const sub = nc.subscribe(subj, { callback: () => count++ });
+    await nc.flush();
+    await publish(subj, n);
+    await until(() => count === n, what);
+    return { sub, count: () => count };
   }
 
   it("max: 5 on an iterator yields exactly 5 messages, then the iterator ends and closed resolves", async () => {
@@ -114,33 +104,25 @@ describe("subscriptions", () => {
 
   it("unsubscribe(n) with n not above what was received ends the subscription at once", async () => {
     const subj = createInbox("unsublow");
-    let count = 0;
-    const sub = nc.subscribe(subj, { callback: () => count++ });
-    await nc.flush();
-    await publish(subj, 4);
-    await until(() => count === 4, "4 messages");
+    const { sub, count } = await countingSub(subj, 4);
     sub.unsubscribe(2);
     assert.equal(await settlesWithin(sub.closed, 2_000), true);
     assert.equal(sub.isClosed(), true);
     await publish(subj, 5, 10);
     await nc.flush();
-    assert.equal(count, 4);
+    assert.equal(count(), 4);
   });
 
   it("unsubscribe() stops delivery to a callback subscription", async () => {
     const subj = createInbox("unsub");
-    let count = 0;
-    const sub = nc.subscribe(subj, { callback: () => count++ });
-    await nc.flush();
-    await publish(subj, 3);
-    await until(() => count === 3, "3 messages");
+    const { sub, count } = await countingSub(subj, 3);
     sub.unsubscribe();
     assert.equal(sub.isClosed(), true);
     assert.equal(await settlesWithin(sub.closed, 2_000), true);
     await nc.flush(); // the UNSUB reached the server
     await publish(subj, 10, 3);
     await nc.flush();
-    assert.equal(count, 3);
+    assert.equal(count(), 3);
     assert.equal(sub.getReceived(), 3);
     // idempotent
     sub.unsubscribe();
@@ -196,11 +178,7 @@ describe("subscriptions", () => {
 
   it("counts received === processed for a callback subscription", async () => {
     const subj = createInbox("countcb");
-    let n = 0;
-    const sub = nc.subscribe(subj, { callback: () => n++ });
-    await nc.flush();
-    await publish(subj, 50);
-    await until(() => n === 50, "50 callbacks");
+    const { sub } = await countingSub(subj, 50, "50 callbacks");
     assert.equal(sub.getReceived(), 50);
     assert.equal(sub.getProcessed(), 50);
     assert.equal(sub.getPending(), 0);

@@ -3,9 +3,11 @@
 // against the fake server (it records every line) and end to end against a real nats-server.
 import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { connect, headers, BadSubjectError, InvalidArgumentError, type NatsConnection, type Msg, type Status } from "../../src/index.js";
+import { connect, headers, BadSubjectError, InvalidArgumentError, type NatsConnection, type Msg } from "../../src/index.js";
 import { FakeServer, type FakeConnection } from "../support/fake_server.js";
-import { NatsServer } from "../support/server.js";
+import { useServer } from "../support/fixtures.js";
+import { Connections } from "../support/helpers.js";
+import { recordStatus } from "../support/events.js";
 
 const EVIL = "\nPUB evil 1\r\nx";
 const BAD_SUBJECTS = [
@@ -56,12 +58,12 @@ async function attackAll(nc: NatsConnection): Promise<void> {
 
 describe("injection against the fake server", () => {
   let fake: FakeServer;
-  const conns: NatsConnection[] = [];
+  const conns = new Connections();
   before(async () => {
     fake = await FakeServer.start();
   });
   after(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
+    await conns.closeAll();
     await fake.stop();
   });
 
@@ -69,7 +71,7 @@ describe("injection against the fake server", () => {
     const ncP = connect({ servers: fake.url, reconnect: false });
     const conn = await fake.nextConnection();
     const nc = await ncP;
-    conns.push(nc);
+    conns.track(nc);
     return { nc, conn };
   }
 
@@ -156,7 +158,7 @@ describe("injection against the fake server", () => {
       assert.ok(isInvalidArgument(err), String(err));
       return;
     }
-    conns.push(nc);
+    conns.track(nc);
     const conn = fake.connections[fake.connections.length - 1]!;
     await assertOnlyLegit(nc, conn, []);
     assert.equal(conn.connectInfo?.name, name);
@@ -164,13 +166,11 @@ describe("injection against the fake server", () => {
 });
 
 describe("injection against a real nats-server", () => {
-  let server: NatsServer;
+  const server = useServer();
   let watcher: NatsConnection;
   const seen: Msg[] = [];
-  const conns: NatsConnection[] = [];
   before(async () => {
-    server = await NatsServer.start();
-    watcher = await connect({ servers: server.url });
+    watcher = await server.connect();
     watcher.subscribe(">", {
       callback: (_err, m) => {
         if (m) seen.push(m);
@@ -178,17 +178,10 @@ describe("injection against a real nats-server", () => {
     });
     await watcher.flush();
   });
-  after(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
-    await watcher?.close();
-    await server?.stop();
-  });
 
   it("bad input never reaches the server; the connection stays healthy", async () => {
-    const nc = await connect({ servers: server.url });
-    conns.push(nc);
-    const statuses: Status[] = [];
-    nc.on("*", (s) => statuses.push(s));
+    const nc = await server.connect();
+    const statuses = recordStatus(nc);
     const start = seen.length;
     await attackAll(nc);
     assert.throws(() => nc.publish(""), isBadSubject);
@@ -218,8 +211,7 @@ describe("injection against a real nats-server", () => {
   });
 
   it("queue subscriptions with bad names are never created", async () => {
-    const nc = await connect({ servers: server.url });
-    conns.push(nc);
+    const nc = await server.connect();
     for (const q of BAD_QUEUES) assert.throws(() => nc.subscribe("legit.q", { queue: q }), isBadSubject);
     const got: string[] = [];
     nc.subscribe("legit.q", {

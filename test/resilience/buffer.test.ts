@@ -1,108 +1,62 @@
 // The reconnect buffer against a real nats-server that is killed and restarted: publishes made while
 // disconnected are kept up to reconnectBufSize bytes and sent after the reconnect (after the
 // subscriptions), past the bound publish() throws ReconnectBufferExceededError, nothing is dropped silently.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
-import { NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
-import {
-  connect,
-  ReconnectBufferExceededError,
-  type ConnectionOptions,
-  type NatsConnection,
-  type Status,
-  type StatusType,
-  type Subscription,
-} from "../../src/index.js";
+import { useServer } from "../support/fixtures.js";
+import { range, until } from "../support/helpers.js";
+import { ReconnectBufferExceededError, type NatsConnection, type Subscription } from "../../src/index.js";
 
-function until(fn: () => boolean, what: string, ms = 10_000): Promise<true> {
-  return poll(() => (fn() ? true : undefined), ms, () => `timed out waiting for ${what}`, 5);
-}
-
-function nextEvent(nc: NatsConnection, type: StatusType, ms = 10_000): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no '${type}' event within ${ms} ms`));
-    }, ms);
-    const off = nc.on(type, (s) => {
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** Size of the PUB frame the client encodes for `size` payload bytes on `subject`. */
 const frameSize = (subject: string, size: number): number => `PUB ${subject} ${size}\r\n`.length + size + 2;
 
+/** Subscribes `nc` to `subject`, collecting the big-endian u32 sequence number at the start of each payload. */
+function collect(nc: NatsConnection, subject: string): { got: number[]; sub: Subscription } {
+  const got: number[] = [];
+  const sub = nc.subscribe(subject, {
+    callback: (_e, m) => got.push(m.data.length >= 4 ? new DataView(m.data.buffer, m.data.byteOffset, 4).getUint32(0) : -1),
+  });
+  return { got, sub };
+}
+
+/**
+ * Publishes `payload` to `subject` (at most 1,000 times), its first 4 bytes set to the sequence number,
+ * until publish() throws; `onAccepted` runs after every accepted publish.
+ */
+function publishUntilRefused(nc: NatsConnection, subject: string, payload: Uint8Array, onAccepted: () => void): { accepted: number; error: unknown } {
+  const view = new DataView(payload.buffer);
+  let accepted = 0;
+  let error: unknown;
+  for (; accepted < 1000; accepted++) {
+    view.setUint32(0, accepted);
+    try {
+      nc.publish(subject, payload);
+    } catch (err) {
+      error = err;
+      break;
+    }
+    onAccepted();
+  }
+  return { accepted, error };
+}
+
 describe("reconnect buffer", () => {
-  let srv: NatsServer;
-  let conns: NatsConnection[] = [];
-
-  async function open(extra: ConnectionOptions = {}): Promise<NatsConnection> {
-    const nc = await connect({ servers: srv.url, reconnectTimeWait: 100, maxReconnectAttempts: -1, ...extra });
-    conns.push(nc);
-    return nc;
-  }
-  async function killAndWait(nc: NatsConnection): Promise<void> {
-    const disc = nextEvent(nc, "disconnect");
-    await srv.kill();
-    await disc;
-  }
-  async function restartAndWait(nc: NatsConnection): Promise<void> {
-    const rec = nextEvent(nc, "reconnect");
-    await srv.restart();
-    await rec;
-  }
-  /** Subscribes `nc` to `subject`, collecting the big-endian u32 sequence number at the start of each payload. */
-  function collect(nc: NatsConnection, subject: string): { got: number[]; sub: Subscription } {
-    const got: number[] = [];
-    const sub = nc.subscribe(subject, {
-      callback: (_e, m) => got.push(m.data.length >= 4 ? new DataView(m.data.buffer, m.data.byteOffset, 4).getUint32(0) : -1),
-    });
-    return { got, sub };
-  }
-
-  before(async () => {
-    srv = await NatsServer.start();
-  });
-  afterEach(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
-    conns = [];
-    if (!srv.running) await srv.restart();
-  });
-  after(async () => {
-    await srv?.stop();
-  });
+  const srv = useServer({ connection: { reconnectTimeWait: 100, maxReconnectAttempts: -1 }, resetAfterEach: true });
 
   it("throws ReconnectBufferExceededError at the bound and delivers exactly what it accepted", async () => {
     const LIMIT = 64 * 1024;
-    const nc = await open({ reconnectBufSize: LIMIT });
+    const nc = await srv.connect({ reconnectBufSize: LIMIT });
     const { got } = collect(nc, "buf.seq");
     let ends = 0;
     nc.subscribe("buf.end", { callback: () => ends++ });
     await nc.flush();
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     assert.equal(nc.buffered(), 0);
 
     const payload = new Uint8Array(1024); // reused: publish() must copy it
-    const view = new DataView(payload.buffer);
     const outBefore = nc.stats().outMsgs;
-    let accepted = 0;
     let maxHeld = 0;
-    let error: unknown;
-    for (; accepted < 1000; accepted++) {
-      view.setUint32(0, accepted);
-      try {
-        nc.publish("buf.seq", payload);
-      } catch (err) {
-        error = err;
-        break;
-      }
-      maxHeld = Math.max(maxHeld, nc.buffered());
-    }
+    const { accepted, error } = publishUntilRefused(nc, "buf.seq", payload, () => (maxHeld = Math.max(maxHeld, nc.buffered())));
     assert.ok(error instanceof ReconnectBufferExceededError, `publish threw ${String(error)}`);
     assert.equal(error.code, "RECONNECT_BUFFER_EXCEEDED");
     const frame = frameSize("buf.seq", 1024);
@@ -116,7 +70,7 @@ describe("reconnect buffer", () => {
     }
     assert.equal(nc.stats().outMsgs - outBefore, accepted, "refused publishes are not counted as sent");
 
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     nc.publish("buf.end");
     await nc.flush();
     await until(() => ends === 1, "the end marker");
@@ -124,14 +78,14 @@ describe("reconnect buffer", () => {
   });
 
   it("reconnectBufSize: 0 makes publish() throw while disconnected", async () => {
-    const nc = await open({ reconnectBufSize: 0 });
+    const nc = await srv.connect({ reconnectBufSize: 0 });
     const { got } = collect(nc, "buf.zero");
     await nc.flush();
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     assert.throws(() => nc.publish("buf.zero", new Uint8Array(4)), ReconnectBufferExceededError);
     assert.throws(() => nc.publish("buf.zero"), ReconnectBufferExceededError, "even an empty message");
     assert.equal(nc.buffered(), 0);
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     nc.publish("buf.zero", new Uint8Array(4));
     await nc.flush();
     await until(() => got.length === 1, "a message after the reconnect");
@@ -139,38 +93,26 @@ describe("reconnect buffer", () => {
   });
 
   it("the default bound is 8 MiB", async () => {
-    const nc = await open();
+    const nc = await srv.connect();
     const { got } = collect(nc, "buf.big");
     await nc.flush();
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     const LIMIT = 8 * 1024 * 1024;
     const payload = new Uint8Array(64 * 1024);
-    const view = new DataView(payload.buffer);
-    let accepted = 0;
-    let error: unknown;
-    for (; accepted < 1000; accepted++) {
-      view.setUint32(0, accepted);
-      try {
-        nc.publish("buf.big", payload);
-      } catch (err) {
-        error = err;
-        break;
-      }
-      assert.ok(nc.buffered() <= LIMIT);
-    }
+    const { accepted, error } = publishUntilRefused(nc, "buf.big", payload, () => assert.ok(nc.buffered() <= LIMIT));
     assert.ok(error instanceof ReconnectBufferExceededError, `publish threw ${String(error)}`);
     assert.equal(accepted, Math.floor(LIMIT / frameSize("buf.big", payload.length)));
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     await nc.flush();
     await until(() => got.length >= accepted, `${accepted} big messages`);
     assert.deepEqual(got, range(accepted));
   });
 
   it("subscriptions are re-sent before the buffer: a sub made while disconnected gets the buffered messages", async () => {
-    const nc = await open();
+    const nc = await srv.connect();
     const { got: gone, sub: goneSub } = collect(nc, "buf.gone");
     await nc.flush();
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     const { got } = collect(nc, "buf.late"); // subscribed while disconnected
     const payload = new Uint8Array(8);
     for (let i = 0; i < 50; i++) {
@@ -179,7 +121,7 @@ describe("reconnect buffer", () => {
       nc.publish("buf.gone", payload);
     }
     goneSub.unsubscribe(); // unsubscribed while disconnected
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     await nc.flush();
     await until(() => got.length >= 50, "the 50 buffered messages on the late subscription");
     assert.deepEqual(got, range(50));
@@ -188,7 +130,7 @@ describe("reconnect buffer", () => {
 
   it("publishes made from a disconnect listener are bounded too", async () => {
     const LIMIT = 4 * 1024;
-    const nc = await open({ reconnectBufSize: LIMIT });
+    const nc = await srv.connect({ reconnectBufSize: LIMIT });
     await nc.flush();
     const payload = new Uint8Array(1024);
     let accepted = 0;
@@ -206,7 +148,7 @@ describe("reconnect buffer", () => {
         }
       }
     });
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     assert.ok(nc.buffered() <= LIMIT, `buffered() is ${nc.buffered()} > ${LIMIT} after ${accepted} publishes`);
     assert.ok(error instanceof ReconnectBufferExceededError, `publish threw ${String(error)} after ${accepted} accepted`);
     assert.equal(connectedInListener, false, "isConnected() inside the disconnect listener");

@@ -1,29 +1,13 @@
 // A real 3-node nats-server cluster: server pool order, discovery from INFO connect_urls (update
 // events, ignoreDiscoveredServers), and a publisher that survives three node kills without losing or
 // duplicating a single message it accepted.
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
-import { NatsCluster, monitorGet, type NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
-import { connect, type ConnectionOptions, type NatsConnection, type Status, type StatusType } from "../../src/index.js";
-
-function until(fn: () => boolean, what: string, ms = 10_000): Promise<true> {
-  return poll(() => (fn() ? true : undefined), ms, () => `timed out waiting for ${what}`, 5);
-}
-
-function nextEvent(nc: NatsConnection, type: StatusType, ms = 10_000): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no '${type}' event within ${ms} ms`));
-    }, ms);
-    const off = nc.on(type, (s) => {
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
+import type { NatsServer } from "../support/server.js";
+import { useCluster, waitForRoutedInterest } from "../support/fixtures.js";
+import { nextEvent } from "../support/events.js";
+import { until } from "../support/helpers.js";
+import { connect, type NatsConnection } from "../../src/index.js";
 
 type Update = { added: string[]; deleted: string[] };
 function updates(nc: NatsConnection): Update[] {
@@ -34,31 +18,8 @@ function updates(nc: NatsConnection): Update[] {
   return list;
 }
 
-/** True once `node` knows (through its route to `remoteId`) that the remote has interest in `subject`. */
-async function routedInterest(node: NatsServer, remoteId: string, subject: string): Promise<boolean> {
-  const rz = await monitorGet<{ routes?: { remote_id: string; subscriptions_list?: string[] }[] }>(node.monitorPort!, "/routez?subs=1");
-  return (rz.routes ?? []).some((r) => r.remote_id === remoteId && (r.subscriptions_list ?? []).includes(subject));
-}
-
 describe("cluster", () => {
-  let cluster: NatsCluster;
-  const conns: NatsConnection[] = [];
-  const base: ConnectionOptions = { reconnectTimeWait: 100, maxReconnectAttempts: -1 };
-
-  async function open(opts: ConnectionOptions): Promise<NatsConnection> {
-    const nc = await connect({ ...base, ...opts });
-    conns.push(nc);
-    return nc;
-  }
-
-  before(async () => {
-    cluster = await NatsCluster.start(3);
-    await cluster.waitForRoutes();
-  });
-  after(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
-    await cluster?.stop();
-  });
+  const cluster = useCluster({ size: 3, connection: { reconnectTimeWait: 100, maxReconnectAttempts: -1 } });
 
   it("configured servers are tried in order with noRandomize, shuffled otherwise", async () => {
     const [n0, n1, n2] = cluster.servers;
@@ -81,8 +42,8 @@ describe("cluster", () => {
 
   it("learns the other nodes from the seed; update events track nodes leaving and returning", async () => {
     const [seed, n1, n2] = cluster.servers as [NatsServer, NatsServer, NatsServer];
-    const nc = await open({ servers: seed.url });
-    const pinned = await open({ servers: seed.url, ignoreDiscoveredServers: true });
+    const nc = await cluster.connect({ servers: seed.url });
+    const pinned = await cluster.connect({ servers: seed.url, ignoreDiscoveredServers: true });
     const ups = updates(nc);
     const pinnedUps = updates(pinned);
     assert.equal(nc.getServer(), seed.hostport);
@@ -109,7 +70,7 @@ describe("cluster", () => {
     const SUBJECT = "res.data";
     const nodes = cluster.servers;
     const subNode = nodes[2]!;
-    const sub = await open({ servers: subNode.url, ignoreDiscoveredServers: true });
+    const sub = await cluster.connect({ servers: subNode.url, ignoreDiscoveredServers: true });
     const subCounts = new Uint8Array(TOTAL);
     let subReceived = 0;
     let inOrder = true;
@@ -126,7 +87,7 @@ describe("cluster", () => {
     await sub.flush();
     const subNodeId = sub.info!.server_id;
 
-    const pub = await open({ servers: nodes[0]!.url }); // the seed only; the rest is discovered
+    const pub = await cluster.connect({ servers: nodes[0]!.url }); // the seed only; the rest is discovered
     await until(() => pub.discoveredServers().length === 2, "discovery of the other two nodes");
     const pubCounts = new Uint8Array(TOTAL);
     let pubReceived = 0;
@@ -144,14 +105,11 @@ describe("cluster", () => {
     };
     const bothHaveAll = () => until(() => subReceived >= seq && pubReceived >= seq, `both subscribers to have ${seq} messages`, 20_000);
     const interestEverywhere = () =>
-      poll(
-        async () => {
-          const others = nodes.filter((n) => n !== subNode && n.running);
-          const ok = await Promise.all(others.map((n) => routedInterest(n, subNodeId, SUBJECT)));
-          return ok.every(Boolean) ? true : undefined;
-        },
-        10_000,
-        () => "the subscriber's interest to reach every node",
+      waitForRoutedInterest(
+        nodes.filter((n) => n !== subNode),
+        subNodeId,
+        SUBJECT,
+        "the subscriber's interest to reach every node",
       );
 
     const reconnectMs: number[] = [];

@@ -1,29 +1,13 @@
 // Reconnect pacing against a real nats-server that is killed (or SIGSTOPped): reconnectDelayHandler,
 // reconnectTimeWait + reconnectJitter / reconnectJitterTLS as reported by `reconnecting` events, and
 // maxReconnectAttempts ending in NoServersError. Delays are read from the events, never from the clock.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
-import { NatsServer } from "../support/server.js";
-import { freePort, poll } from "../support/ports.js";
-import { connect, NoServersError, type ConnectionOptions, type NatsConnection, type Status, type StatusType } from "../../src/index.js";
-
-function until(fn: () => boolean, what: string, ms = 10_000): Promise<true> {
-  return poll(() => (fn() ? true : undefined), ms, () => `timed out waiting for ${what}`, 5);
-}
-
-function nextEvent(nc: NatsConnection, type: StatusType, ms = 10_000): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no '${type}' event within ${ms} ms`));
-    }, ms);
-    const off = nc.on(type, (s) => {
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
+import { useServer } from "../support/fixtures.js";
+import { nextEvent, recordStatus } from "../support/events.js";
+import { until } from "../support/helpers.js";
+import { freePort } from "../support/ports.js";
+import { connect, NoServersError, type NatsConnection } from "../../src/index.js";
 
 type Attempt = { attempt: number; delay: number; server: string };
 /** The `reconnecting` events of `nc`, as they happen. */
@@ -36,35 +20,11 @@ function attempts(nc: NatsConnection): Attempt[] {
 }
 
 describe("reconnect delays", () => {
-  let srv: NatsServer;
-  let conns: NatsConnection[] = [];
-
-  async function open(extra: ConnectionOptions = {}): Promise<NatsConnection> {
-    const nc = await connect({ servers: srv.url, maxReconnectAttempts: -1, ...extra });
-    conns.push(nc);
-    return nc;
-  }
-  async function restartAndWait(nc: NatsConnection): Promise<void> {
-    const rec = nextEvent(nc, "reconnect");
-    await srv.restart();
-    await rec;
-  }
-
-  before(async () => {
-    srv = await NatsServer.start();
-  });
-  afterEach(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
-    conns = [];
-    if (!srv.running) await srv.restart();
-  });
-  after(async () => {
-    await srv?.stop();
-  });
+  const srv = useServer({ connection: { maxReconnectAttempts: -1 }, resetAfterEach: true });
 
   it("reconnectDelayHandler gets the walk count 1, 2, 3… and its result is the delay", async () => {
     const calls: number[] = [];
-    const nc = await open({
+    const nc = await srv.connect({
       reconnectTimeWait: 5_000, // ignored when a delay handler is set
       reconnectDelayHandler: (n) => {
         calls.push(n);
@@ -72,9 +32,9 @@ describe("reconnect delays", () => {
       },
     });
     const seen = attempts(nc);
-    await srv.kill();
+    await srv.server.kill();
     await until(() => calls.length >= 4, "4 calls of the delay handler");
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     assert.deepEqual(
       calls,
       calls.map((_, i) => i + 1),
@@ -87,20 +47,20 @@ describe("reconnect delays", () => {
 
     // a successful reconnect starts the count again
     calls.length = 0;
-    await srv.kill();
+    await srv.server.kill();
     await until(() => calls.length >= 2, "2 more calls");
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     assert.deepEqual(calls.slice(0, 2), [1, 2]);
   });
 
   it("delays between refused attempts are at most reconnectTimeWait + reconnectJitter, and jittered", async () => {
     const WAIT = 60;
     const JITTER = 80;
-    const nc = await open({ reconnectTimeWait: WAIT, reconnectJitter: JITTER });
+    const nc = await srv.connect({ reconnectTimeWait: WAIT, reconnectJitter: JITTER });
     const seen = attempts(nc);
-    await srv.kill();
+    await srv.server.kill();
     await until(() => seen.length >= 8, "8 reconnect attempts");
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     const later = seen.slice(1, 8); // the first attempt waits only if the connection is younger than the wait
     for (const a of later) assert.ok(a.delay <= WAIT + JITTER, `attempt ${a.attempt} waited ${a.delay} ms`);
     assert.ok(
@@ -113,13 +73,13 @@ describe("reconnect delays", () => {
     const WAIT = 200;
     const JITTER = 20;
     // a SIGSTOPped server accepts TCP connections but never sends INFO: every attempt runs into `timeout`
-    const nc = await open({ reconnectTimeWait: WAIT, reconnectJitter: JITTER, timeout: 150, pingInterval: 100, maxPingOut: 1 });
+    const nc = await srv.connect({ reconnectTimeWait: WAIT, reconnectJitter: JITTER, timeout: 150, pingInterval: 100, maxPingOut: 1 });
     const seen = attempts(nc);
-    process.kill(srv.pid, "SIGSTOP");
+    process.kill(srv.server.pid, "SIGSTOP");
     try {
       await until(() => seen.length >= 4, "4 reconnect attempts");
     } finally {
-      process.kill(srv.pid, "SIGCONT");
+      process.kill(srv.server.pid, "SIGCONT");
     }
     await nextEvent(nc, "reconnect");
     for (const a of seen.slice(1, 4)) {
@@ -148,11 +108,10 @@ describe("reconnect delays", () => {
   });
 
   it("maxReconnectAttempts: 2 with a dead server closes after two attempts with NoServersError", async () => {
-    const nc = await open({ maxReconnectAttempts: 2, reconnectTimeWait: 30 });
+    const nc = await srv.connect({ maxReconnectAttempts: 2, reconnectTimeWait: 30 });
     const seen = attempts(nc);
-    const events: StatusType[] = [];
-    nc.on("*", (s) => events.push(s.type));
-    await srv.kill();
+    const events = recordStatus(nc);
+    await srv.server.kill();
     const err = await nc.closed();
     assert.ok(err instanceof NoServersError, `closed() resolved to ${String(err)}`);
     assert.equal(err.code, "NO_SERVERS");
@@ -161,6 +120,9 @@ describe("reconnect delays", () => {
       seen.map((a) => a.attempt),
       [1, 2],
     );
-    assert.deepEqual(events, ["disconnect", "reconnecting", "reconnecting", "close"]);
+    assert.deepEqual(
+      events.map((s) => s.type),
+      ["disconnect", "reconnecting", "reconnecting", "close"],
+    );
   });
 });

@@ -1,60 +1,41 @@
 // Lame duck mode on a real 3-node cluster: `nats-server --signal ldm` on the node a client is connected
 // to raises the `ldm` status event, and the client moves to another node with its subscriptions intact.
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
-import { NatsCluster, monitorGet, type NatsServer } from "../support/server.js";
-import { poll } from "../support/ports.js";
-import { connect, type NatsConnection, type Status, type StatusType } from "../../src/index.js";
-
-function until(fn: () => boolean, what: string, ms = 10_000): Promise<true> {
-  return poll(() => (fn() ? true : undefined), ms, () => `timed out waiting for ${what}`, 5);
-}
-
-function nextEvent(nc: NatsConnection, type: StatusType, ms = 10_000): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no '${type}' event within ${ms} ms`));
-    }, ms);
-    const off = nc.on(type, (s) => {
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
-
-/** True once `node` knows (through its route to `remoteId`) that the remote has interest in `subject`. */
-async function routedInterest(node: NatsServer, remoteId: string, subject: string): Promise<boolean> {
-  const rz = await monitorGet<{ routes?: { remote_id: string; subscriptions_list?: string[] }[] }>(node.monitorPort!, "/routez?subs=1");
-  return (rz.routes ?? []).some((r) => r.remote_id === remoteId && (r.subscriptions_list ?? []).includes(subject));
-}
+import type { NatsServer } from "../support/server.js";
+import { useCluster, waitForRoutedInterest } from "../support/fixtures.js";
+import { nextEvent, recordStatus, statusTypes } from "../support/events.js";
+import { until } from "../support/helpers.js";
+import type { NatsConnection } from "../../src/index.js";
 
 describe("lame duck mode", () => {
-  let cluster: NatsCluster;
-  const conns: NatsConnection[] = [];
+  const cluster = useCluster({ size: 3, server: { lameDuckDuration: "30s" } });
 
-  before(async () => {
-    cluster = await NatsCluster.start(3, { lameDuckDuration: "30s" });
-    await cluster.waitForRoutes();
-  });
-  after(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
-    await cluster?.stop();
-  });
+  /** A client of the lame duck node (tried first) that has discovered the other two. */
+  async function duckClient(duck: NatsServer): Promise<NatsConnection> {
+    const nc = await cluster.connect({ servers: duck.url, noRandomize: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+    await until(() => nc.discoveredServers().length === 2, "discovery of the other nodes");
+    return nc;
+  }
+
+  /** An observer on a node that stays up and never follows discovered servers. */
+  function observerOn(node: NatsServer): Promise<NatsConnection> {
+    return cluster.connect({ servers: node.url, ignoreDiscoveredServers: true });
+  }
+
+  /** Waits until every node other than the observer's knows of the observer's interest in `subject`. */
+  function observerInterest(obs: NatsConnection, observerNode: NatsServer, subject: string): Promise<void> {
+    const others = cluster.servers.filter((s) => s !== observerNode);
+    return waitForRoutedInterest(others, obs.info!.server_id, subject, "the observer's interest to reach every node");
+  }
 
   it("raises `ldm` and moves to another node without losing subscriptions", { timeout: 30_000 }, async () => {
     const [, duck, observerNode] = cluster.servers as [NatsServer, NatsServer, NatsServer];
-    const nc = await connect({ servers: duck.url, noRandomize: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
-    conns.push(nc);
-    // the observer sits on a node that stays up and never follows discovered servers
-    const obs = await connect({ servers: observerNode.url, ignoreDiscoveredServers: true });
-    conns.push(obs);
-    await until(() => nc.discoveredServers().length === 2, "discovery of the other nodes");
+    const nc = await duckClient(duck);
+    const obs = await observerOn(observerNode);
     assert.equal(nc.getServer(), duck.hostport);
 
-    const ev: Status[] = [];
-    nc.on("*", (s) => ev.push(s));
+    const ev = recordStatus(nc);
     const got: string[] = [];
     const sub = nc.subscribe("ldm.in", { callback: (_e, m) => got.push(m.string()) });
     const auto = nc.subscribe("ldm.auto", { max: 3, callback: () => undefined });
@@ -82,8 +63,7 @@ describe("lame duck mode", () => {
       cluster.servers.some((s) => s !== duck && s.hostport === nc.getServer()),
       `connected to ${nc.getServer()}`,
     );
-    const order = ev.map((s) => s.type).filter((t) => ["ldm", "disconnect", "reconnect", "close"].includes(t));
-    assert.deepEqual(order, ["ldm", "disconnect", "reconnect"]);
+    assert.deepEqual(statusTypes(ev, ["ldm", "disconnect", "reconnect", "close"]), ["ldm", "disconnect", "reconnect"]);
     assert.equal(nc.stats().reconnects, 1);
 
     // after: the same subscriptions keep receiving, and publishing still reaches the observer
@@ -107,8 +87,7 @@ describe("lame duck mode", () => {
 
   it("loses nothing published across the switch", { timeout: 30_000 }, async () => {
     const [, duck, observerNode] = cluster.servers as [NatsServer, NatsServer, NatsServer];
-    const obs = await connect({ servers: observerNode.url, ignoreDiscoveredServers: true });
-    conns.push(obs);
+    const obs = await observerOn(observerNode);
     const TOTAL = 200_000; // upper bound; stops 5,000 after the reconnect
     const counts = new Uint8Array(TOTAL); // indexed by sequence number
     let received = 0;
@@ -119,16 +98,9 @@ describe("lame duck mode", () => {
       },
     });
     await obs.flush();
-    const nc = await connect({ servers: duck.url, noRandomize: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
-    conns.push(nc);
-    await until(() => nc.discoveredServers().length === 2, "discovery of the other nodes");
+    const nc = await duckClient(duck);
     // every node the publisher may use must know about the observer's interest before we start
-    const obsId = obs.info!.server_id;
-    await poll(
-      async () => ((await Promise.all(cluster.servers.filter((s) => s !== observerNode).map((s) => routedInterest(s, obsId, "ldm.flow")))).every(Boolean) ? true : undefined),
-      10_000,
-      () => "the observer's interest to reach every node",
-    );
+    await observerInterest(obs, observerNode, "ldm.flow");
     let seq = 0;
     let atLdm = -1;
     let atReconnect = -1;
@@ -174,20 +146,12 @@ describe("lame duck mode", () => {
 
   it("loses nothing accepted before the ldm INFO, even with the socket still full", { timeout: 30_000 }, async () => {
     const [, duck, observerNode] = cluster.servers as [NatsServer, NatsServer, NatsServer];
-    const obs = await connect({ servers: observerNode.url, ignoreDiscoveredServers: true });
-    conns.push(obs);
+    const obs = await observerOn(observerNode);
     let received = 0;
     obs.subscribe("ldm.burst", { callback: () => received++ });
     await obs.flush();
-    const nc = await connect({ servers: duck.url, noRandomize: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
-    conns.push(nc);
-    await until(() => nc.discoveredServers().length === 2, "discovery of the other nodes");
-    const obsId = obs.info!.server_id;
-    await poll(
-      async () => ((await Promise.all(cluster.servers.filter((s) => s !== observerNode).map((s) => routedInterest(s, obsId, "ldm.burst")))).every(Boolean) ? true : undefined),
-      10_000,
-      () => "the observer's interest to reach every node",
-    );
+    const nc = await duckClient(duck);
+    await observerInterest(obs, observerNode, "ldm.burst");
     const rec = nextEvent(nc, "reconnect");
     const n = 1024;
     const payload = new Uint8Array(16 * 1024);

@@ -1,10 +1,13 @@
 // Reconnecting to a single real nats-server: kill/restart, re-sent subscriptions (with the remaining
 // auto-unsubscribe count), forced reconnect, stale connection (SIGSTOPped server), reconnect disabled,
 // authorization errors, per-URL credentials, drain() and in-flight requests across an outage.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
 import { NatsServer, monitorGet } from "../support/server.js";
-import { poll, sleep } from "../support/ports.js";
+import { useServer } from "../support/fixtures.js";
+import { nextEvent, recordStatus, statusTypes } from "../support/events.js";
+import { range, until } from "../support/helpers.js";
+import { sleep } from "../support/ports.js";
 import {
   connect,
   AuthorizationError,
@@ -12,80 +15,14 @@ import {
   NatsError,
   StaleConnectionError,
   TimeoutError,
-  type ConnectionOptions,
-  type NatsConnection,
-  type Status,
-  type StatusType,
 } from "../../src/index.js";
 
-/** Polls until `fn()` is true; fails with `what` after `ms`. */
-function until(fn: () => boolean, what: string, ms = 10_000): Promise<true> {
-  return poll(() => (fn() ? true : undefined), ms, () => `timed out waiting for ${what}`, 5);
-}
-
-/** Every status event of `nc`, in order. */
-function record(nc: NatsConnection): Status[] {
-  const list: Status[] = [];
-  nc.on("*", (s) => list.push(s));
-  return list;
-}
-
-/** Resolves with the next event of `type` (listen before causing it). */
-function nextEvent(nc: NatsConnection, type: StatusType, ms = 10_000): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no '${type}' event within ${ms} ms`));
-    }, ms);
-    const off = nc.on(type, (s) => {
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const types = (ev: Status[], keep: StatusType[]): StatusType[] => ev.map((s) => s.type).filter((t) => keep.includes(t));
-
 describe("reconnect to a single server", () => {
-  let srv: NatsServer;
-  let conns: NatsConnection[] = [];
-
-  async function open(extra: ConnectionOptions = {}): Promise<NatsConnection> {
-    const nc = await connect({ servers: srv.url, reconnectTimeWait: 100, maxReconnectAttempts: -1, ...extra });
-    conns.push(nc);
-    return nc;
-  }
-
-  /** SIGKILLs the server once `nc` is listening for the disconnect, and waits for that event. */
-  async function killAndWait(nc: NatsConnection): Promise<void> {
-    const disc = nextEvent(nc, "disconnect");
-    await srv.kill();
-    await disc;
-  }
-
-  async function restartAndWait(nc: NatsConnection): Promise<void> {
-    const rec = nextEvent(nc, "reconnect");
-    await srv.restart();
-    await rec;
-  }
-
-  before(async () => {
-    srv = await NatsServer.start({ monitor: true });
-  });
-  afterEach(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
-    conns = [];
-    if (!srv.running) await srv.restart();
-  });
-  after(async () => {
-    await srv?.stop();
-  });
+  const srv = useServer({ server: { monitor: true }, connection: { reconnectTimeWait: 100, maxReconnectAttempts: -1 }, resetAfterEach: true });
 
   it("keeps subscriptions and delivers outage publishes in order after each restart", async () => {
-    const nc = await open();
-    const ev = record(nc);
+    const nc = await srv.connect();
+    const ev = recordStatus(nc);
     const got: number[] = [];
     nc.subscribe("rc.seq", { callback: (_e, m) => got.push(Number(m.string())) });
     let seq = 0;
@@ -97,12 +34,12 @@ describe("reconnect to a single server", () => {
     await until(() => got.length === 10, "the first 10 messages");
 
     for (let round = 1; round <= 2; round++) {
-      await killAndWait(nc);
+      await srv.killAndWait(nc);
       assert.equal(nc.isConnected(), false);
       assert.equal(nc.getServer(), "");
       publish(100); // into the reconnect buffer
       assert.ok(nc.buffered() > 0, "outage publishes are held in the reconnect buffer");
-      await restartAndWait(nc);
+      await srv.restartAndWait(nc);
       publish(10);
       await nc.flush();
       await until(() => got.length >= seq, `all ${seq} messages after restart ${round}`);
@@ -110,14 +47,14 @@ describe("reconnect to a single server", () => {
       assert.equal(nc.buffered(), 0);
     }
     assert.deepEqual(got, range(seq), "every message exactly once, in publish order");
-    assert.deepEqual(types(ev, ["disconnect", "reconnect", "close"]), ["disconnect", "reconnect", "disconnect", "reconnect"]);
+    assert.deepEqual(statusTypes(ev, ["disconnect", "reconnect", "close"]), ["disconnect", "reconnect", "disconnect", "reconnect"]);
     const attempts = ev.filter((s) => s.type === "reconnecting");
     assert.ok(attempts.length >= 2);
-    for (const a of attempts) if (a.type === "reconnecting") assert.equal(a.server, srv.hostport);
+    for (const a of attempts) if (a.type === "reconnecting") assert.equal(a.server, srv.server.hostport);
   });
 
   it("re-sends an auto-unsubscribe with the remaining count", async () => {
-    const nc = await open();
+    const nc = await srv.connect();
     const sub = nc.subscribe("rc.max", { max: 5, callback: () => undefined });
     let sentinels = 0;
     nc.subscribe("rc.sentinel", { callback: () => sentinels++ });
@@ -126,8 +63,8 @@ describe("reconnect to a single server", () => {
     await nc.flush();
     await until(() => sub.getReceived() === 2, "2 messages before the outage");
 
-    await killAndWait(nc);
-    await restartAndWait(nc);
+    await srv.killAndWait(nc);
+    await srv.restartAndWait(nc);
     await nc.flush();
     const before = nc.stats().inMsgs;
     for (let i = 0; i < 10; i++) nc.publish("rc.max", `x${i}`);
@@ -141,9 +78,9 @@ describe("reconnect to a single server", () => {
   });
 
   it("nc.reconnect() forces a reconnect: events, stats, working subscriptions", async () => {
-    const nc = await open();
-    const other = await open();
-    const ev = record(nc);
+    const nc = await srv.connect();
+    const other = await srv.connect();
+    const ev = recordStatus(nc);
     const got: string[] = [];
     nc.subscribe("rc.forced", { callback: (_e, m) => got.push(m.string()) });
     await nc.flush();
@@ -152,9 +89,9 @@ describe("reconnect to a single server", () => {
 
     await nc.reconnect();
     assert.equal(nc.isConnected(), true);
-    assert.equal(nc.getServer(), srv.hostport);
+    assert.equal(nc.getServer(), srv.server.hostport);
     assert.equal(nc.stats().reconnects, 1);
-    assert.deepEqual(types(ev, ["disconnect", "reconnecting", "reconnect"]), ["disconnect", "reconnecting", "reconnect"]);
+    assert.deepEqual(statusTypes(ev, ["disconnect", "reconnecting", "reconnect"]), ["disconnect", "reconnecting", "reconnect"]);
     await nc.flush();
     other.publish("rc.forced", "after");
     await until(() => got.length === 2, "a message after the forced reconnect");
@@ -162,8 +99,8 @@ describe("reconnect to a single server", () => {
   });
 
   it("nc.reconnect() loses no publish it had accepted (the server is alive)", async () => {
-    const nc = await open();
-    const counter = await open();
+    const nc = await srv.connect();
+    const counter = await srv.connect();
     let received = 0;
     counter.subscribe("rc.bulk", { callback: () => received++ });
     await counter.flush();
@@ -172,11 +109,11 @@ describe("reconnect to a single server", () => {
     const n = 1024; // 16 MiB
     // while the server is paused the socket fills up, so part of what was accepted is still queued
     // in the client's socket when the forced reconnect happens
-    process.kill(srv.pid, "SIGSTOP");
+    process.kill(srv.server.pid, "SIGSTOP");
     try {
       for (let i = 0; i < n; i++) nc.publish("rc.bulk", payload);
     } finally {
-      process.kill(srv.pid, "SIGCONT");
+      process.kill(srv.server.pid, "SIGCONT");
     }
     await nc.reconnect();
     nc.publish("rc.bulk", "end");
@@ -186,22 +123,22 @@ describe("reconnect to a single server", () => {
   });
 
   it("a stale connection (server stops answering) reconnects instead of closing", async () => {
-    const nc = await open({ pingInterval: 100, maxPingOut: 2, timeout: 300 });
-    const ev = record(nc);
+    const nc = await srv.connect({ pingInterval: 100, maxPingOut: 2, timeout: 300 });
+    const ev = recordStatus(nc);
     const got: string[] = [];
     nc.subscribe("rc.stale", { callback: (_e, m) => got.push(m.string()) });
     await nc.flush();
     const stale = nextEvent(nc, "staleConnection");
-    process.kill(srv.pid, "SIGSTOP");
+    process.kill(srv.server.pid, "SIGSTOP");
     try {
       await stale;
     } finally {
-      process.kill(srv.pid, "SIGCONT");
+      process.kill(srv.server.pid, "SIGCONT");
     }
     await nextEvent(nc, "reconnect");
     assert.equal(nc.isClosed(), false);
     assert.equal(nc.stats().reconnects, 1);
-    const seq = types(ev, ["staleConnection", "disconnect", "reconnect"]);
+    const seq = statusTypes(ev, ["staleConnection", "disconnect", "reconnect"]);
     assert.deepEqual(seq.slice(0, 3), ["staleConnection", "disconnect", "reconnect"]);
     const disc = ev.find((s) => s.type === "disconnect");
     assert.ok(disc?.type === "disconnect" && disc.error instanceof StaleConnectionError);
@@ -211,13 +148,13 @@ describe("reconnect to a single server", () => {
   });
 
   it("reconnect: false closes on the first disconnect", async () => {
-    const nc = await open({ reconnect: false });
-    const ev = record(nc);
-    await srv.kill();
+    const nc = await srv.connect({ reconnect: false });
+    const ev = recordStatus(nc);
+    await srv.server.kill();
     const err = await nc.closed();
     assert.ok(err instanceof NatsError, `closed() resolved to ${String(err)}`);
     assert.equal(nc.isClosed(), true);
-    assert.deepEqual(types(ev, ["disconnect", "reconnecting", "reconnect", "close"]), ["disconnect", "close"]);
+    assert.deepEqual(statusTypes(ev, ["disconnect", "reconnecting", "reconnect", "close"]), ["disconnect", "close"]);
     assert.throws(() => nc.publish("rc.x"), ConnectionClosedError);
     await assert.rejects(nc.reconnect(), ConnectionClosedError);
   });
@@ -226,7 +163,7 @@ describe("reconnect to a single server", () => {
     const auth = await NatsServer.start({ config: `authorization { user: "u", password: "p1" }` });
     try {
       const nc = await connect({ servers: auth.url, user: "u", pass: "p1", reconnectTimeWait: 50, maxReconnectAttempts: -1 });
-      const ev = record(nc);
+      const ev = recordStatus(nc);
       auth.setOptions({ config: `authorization { user: "u", password: "p2" }` });
       await auth.restart();
       const err = await nc.closed(); // would never resolve if it kept retrying (-1 = forever)
@@ -252,7 +189,7 @@ describe("reconnect to a single server", () => {
         reconnectTimeWait: 50,
         maxReconnectAttempts: -1,
       });
-      conns.push(nc);
+      srv.track(nc);
       assert.equal(nc.getServer(), a.hostport);
       const rec = nextEvent(nc, "reconnect");
       await a.kill();
@@ -269,30 +206,30 @@ describe("reconnect to a single server", () => {
   });
 
   it("drain() during a reconnect completes once reconnected, after sending the buffered publishes", async () => {
-    const nc = await open();
+    const nc = await srv.connect();
     const got: string[] = [];
     const sub = nc.subscribe("rc.drain", { callback: (_e, m) => got.push(m.string()) });
     await nc.flush();
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     for (let i = 0; i < 20; i++) nc.publish("rc.drain.out", String(i));
     let drained = false;
     const d = nc.drain().then(() => (drained = true));
     await sleep(200);
     assert.equal(drained, false, "drain cannot complete while the server is down");
     assert.equal(nc.isDraining(), true);
-    await srv.restart();
+    await srv.server.restart();
     await d;
     assert.equal(await nc.closed(), undefined);
     await sub.closed;
-    const varz = await monitorGet<{ in_msgs: number }>(srv.monitorPort!, "/varz");
+    const varz = await monitorGet<{ in_msgs: number }>(srv.server.monitorPort!, "/varz");
     assert.ok(varz.in_msgs >= 20, `the restarted server received ${varz.in_msgs} messages, want the 20 buffered`);
   });
 
   it("drain() rejects with TimeoutError at its timeout when the server never returns", async () => {
-    const nc = await open();
+    const nc = await srv.connect();
     nc.subscribe("rc.drain2");
     await nc.flush();
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     const err = await nc.drain({ timeout: 300 }).then(
       () => undefined,
       (e: unknown) => e,
@@ -303,8 +240,8 @@ describe("reconnect to a single server", () => {
   });
 
   it("an in-flight request whose reply is lost rejects with TimeoutError at its own timeout", async () => {
-    const nc = await open({ requestTimeout: 3_000 });
-    const hole = await open();
+    const nc = await srv.connect({ requestTimeout: 3_000 });
+    const hole = await srv.connect();
     let seen = 0;
     hole.subscribe("rc.hole", { callback: () => seen++ }); // never replies
     await hole.flush();
@@ -314,10 +251,10 @@ describe("reconnect to a single server", () => {
       (e: unknown) => ((settled = true), e),
     );
     await until(() => seen === 1, "the request to reach the silent responder");
-    await killAndWait(nc);
+    await srv.killAndWait(nc);
     await sleep(50);
     assert.equal(settled, false, "the disconnect must not fail the request");
-    await restartAndWait(nc);
+    await srv.restartAndWait(nc);
     assert.equal(settled, false, "the reconnect must not fail the request");
     const err = await res;
     assert.ok(err instanceof TimeoutError, `request rejected with ${String(err)}`);
@@ -325,8 +262,8 @@ describe("reconnect to a single server", () => {
   });
 
   it("failRequestsOnDisconnect rejects in-flight requests at once on disconnect", async () => {
-    const nc = await open({ failRequestsOnDisconnect: true, requestTimeout: 10_000 });
-    const hole = await open();
+    const nc = await srv.connect({ failRequestsOnDisconnect: true, requestTimeout: 10_000 });
+    const hole = await srv.connect();
     let seen = 0;
     hole.subscribe("rc.hole2", { callback: () => seen++ });
     await hole.flush();
@@ -335,7 +272,7 @@ describe("reconnect to a single server", () => {
       (e: unknown) => e,
     );
     await until(() => seen === 1, "the request to reach the silent responder");
-    await srv.kill();
+    await srv.server.kill();
     const err = await res;
     assert.ok(err instanceof NatsError, `request rejected with ${String(err)}`);
     assert.ok(!(err instanceof TimeoutError), "rejected because of the disconnect, not the timeout");

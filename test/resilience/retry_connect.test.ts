@@ -3,33 +3,23 @@
 import { describe, it, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { NatsServer } from "../support/server.js";
-import { freePort, poll } from "../support/ports.js";
-import { connect, ConnectionError, NoServersError, type NatsConnection, type Status, type StatusType } from "../../src/index.js";
-
-function until(fn: () => boolean, what: string, ms = 10_000): Promise<true> {
-  return poll(() => (fn() ? true : undefined), ms, () => `timed out waiting for ${what}`, 5);
-}
-
-function record(nc: NatsConnection): Status[] {
-  const list: Status[] = [];
-  nc.on("*", (s) => list.push(s));
-  return list;
-}
-const count = (ev: Status[], type: StatusType): number => ev.filter((s) => s.type === type).length;
+import { countStatus, recordStatus } from "../support/events.js";
+import { Connections, until } from "../support/helpers.js";
+import { freePort } from "../support/ports.js";
+import { connect, ConnectionError, NoServersError } from "../../src/index.js";
 
 describe("retryOnFailedConnect", () => {
   const servers: NatsServer[] = [];
-  const conns: NatsConnection[] = [];
+  const conns = new Connections();
   after(async () => {
-    for (const nc of conns) await nc.close().catch(() => undefined);
+    await conns.closeAll();
     for (const s of servers) await s.stop();
   });
 
   it("resolves at once, buffers, and delivers once the server starts on the chosen port", async () => {
     const port = await freePort();
-    const nc = await connect({ servers: `nats://127.0.0.1:${port}`, retryOnFailedConnect: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
-    conns.push(nc);
-    const ev = record(nc);
+    const nc = await conns.open({ servers: `nats://127.0.0.1:${port}`, retryOnFailedConnect: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+    const ev = recordStatus(nc);
     assert.equal(nc.isConnected(), false);
     assert.equal(nc.isClosed(), false);
     assert.equal(nc.getServer(), "");
@@ -38,7 +28,7 @@ describe("retryOnFailedConnect", () => {
     nc.subscribe("retry.data", { callback: (_e, m) => got.push(m.string()) }); // subscribed before any server exists
     for (let i = 0; i < 50; i++) nc.publish("retry.data", `m${i}`);
     assert.ok(nc.buffered() > 0, "publishes are held until the first connection");
-    await until(() => count(ev, "reconnecting") >= 2, "at least two failed attempts");
+    await until(() => countStatus(ev, "reconnecting") >= 2, "at least two failed attempts");
     assert.equal(nc.isConnected(), false);
 
     const srv = await NatsServer.start({ port });
@@ -53,11 +43,10 @@ describe("retryOnFailedConnect", () => {
     );
     assert.equal(nc.buffered(), 0);
     assert.equal(nc.stats().reconnects, 0, "the first connection is not a reconnect");
-    assert.equal(count(ev, "close"), 0);
+    assert.equal(countStatus(ev, "close"), 0);
 
     // afterwards it is an ordinary connection: a second client sees its messages
-    const other = await connect({ servers: srv.url });
-    conns.push(other);
+    const other = await conns.open({ servers: srv.url });
     const seen: string[] = [];
     other.subscribe("retry.more", { callback: (_e, m) => seen.push(m.string()) });
     await other.flush();
@@ -69,12 +58,12 @@ describe("retryOnFailedConnect", () => {
   it("gives up after maxReconnectAttempts and closes with NoServersError", async () => {
     const port = await freePort();
     const nc = await connect({ servers: `127.0.0.1:${port}`, retryOnFailedConnect: true, reconnectTimeWait: 20, maxReconnectAttempts: 3 });
-    const ev = record(nc);
+    const ev = recordStatus(nc);
     const err = await nc.closed();
     assert.ok(err instanceof NoServersError, `closed() resolved to ${String(err)}`);
     assert.equal(err.code, "NO_SERVERS");
     assert.ok(err.cause instanceof ConnectionError, `cause is ${String(err.cause)}`);
-    assert.ok(count(ev, "reconnecting") <= 3);
+    assert.ok(countStatus(ev, "reconnecting") <= 3);
     assert.equal(nc.isClosed(), true);
   });
 

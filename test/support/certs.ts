@@ -172,3 +172,8 @@ export function serverTlsConfig(certs: TestCerts, extra = ""): string {
   const q = (s: string): string => JSON.stringify(s);
   return `cert_file: ${q(certs.serverCertFile)}\n  key_file: ${q(certs.serverKeyFile)}\n  ca_file: ${q(certs.caFile)}\n  timeout: 2${extra ? `\n  ${extra}` : ""}`;
 }
+
+/** A whole nats-server `tls { ... }` block serving `certs`' server certificate ({@link serverTlsConfig} inside). */
+export function serverTlsBlock(certs: TestCerts, extra = ""): string {
+  return `tls {\n  ${serverTlsConfig(certs, extra)}\n}`;
+}

@@ -3,50 +3,20 @@
 // reconnecting with the certificate. Certificates are generated at run time.
 import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import {
-  connect,
-  createInbox,
-  AuthorizationError,
-  NatsError,
-  TlsError,
-  type ConnectionOptions,
-  type NatsConnection,
-  type TlsOptions,
-} from "../../src/index.js";
+import { createInbox, AuthorizationError, TlsError, type TlsOptions } from "../../src/index.js";
 import { NatsServer, monitorGet } from "../support/server.js";
-import { poll } from "../support/ports.js";
-import { generateCerts, serverTlsConfig, type TestCerts } from "../support/certs.js";
+import { restartAndReconnect } from "../support/fixtures.js";
+import { generateCerts, serverTlsBlock, type TestCerts } from "../support/certs.js";
+import { Connections, connectFails, roundTrip, type RoundTripOptions } from "../support/helpers.js";
 
 let certs: TestCerts;
 let verifyServer: NatsServer;
 let mapServer: NatsServer;
-const conns: NatsConnection[] = [];
+const conns = new Connections();
+const open = conns.open;
 
-async function open(opts: ConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  conns.push(nc);
-  return nc;
-}
-
-async function connectFails(opts: ConnectionOptions): Promise<NatsError> {
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connect(opts);
-  } catch (err) {
-    assert.ok(err instanceof NatsError, `expected a NatsError, got ${String(err)}`);
-    return err;
-  }
-  await nc.close();
-  assert.fail("connect() succeeded but should have failed");
-}
-
-async function roundTrip(nc: NatsConnection): Promise<void> {
-  const subj = createInbox("cc");
-  const sub = nc.subscribe(subj, { max: 1 });
-  await nc.flush();
-  nc.publish(subj, "with a client certificate");
-  assert.equal((await sub.next({ timeout: 2_000 })).string(), "with a client certificate");
-}
+/** What roundTrip() sends in this file. */
+const RT: RoundTripOptions = { prefix: "cc", text: "with a client certificate", timeoutMs: 2_000 };
 
 /** The users the server mapped its current client connections to (connz?auth=true). */
 async function authorizedUsers(srv: NatsServer): Promise<(string | undefined)[]> {
@@ -58,19 +28,21 @@ function clientFiles(): TlsOptions {
   return { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile };
 }
 
+/** Config of a server that maps the client certificate's email to the one user it knows. */
+function mapServerConfig(): string {
+  return `${serverTlsBlock(certs, "verify_and_map: true")}\nauthorization {\n  users = [ { user: ${JSON.stringify(certs.clientEmail)} } ]\n}`;
+}
+
 before(async () => {
   certs = await generateCerts();
   [verifyServer, mapServer] = await Promise.all([
-    NatsServer.start({ config: `tls {\n  ${serverTlsConfig(certs, "verify: true")}\n}` }),
-    NatsServer.start({
-      monitor: true,
-      config: `tls {\n  ${serverTlsConfig(certs, "verify_and_map: true")}\n}\nauthorization {\n  users = [ { user: ${JSON.stringify(certs.clientEmail)} } ]\n}`,
-    }),
+    NatsServer.start({ config: serverTlsBlock(certs, "verify: true") }),
+    NatsServer.start({ monitor: true, config: mapServerConfig() }),
   ]);
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await Promise.all([verifyServer?.stop(), mapServer?.stop()]);
   certs?.cleanup();
 });
@@ -80,7 +52,7 @@ describe("verify: true (client certificate required)", () => {
     const nc = await open({ servers: verifyServer.url, tls: clientFiles() });
     assert.equal(nc.info?.tls_required, true);
     assert.equal(nc.info?.tls_verify, true);
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
@@ -92,7 +64,7 @@ describe("verify: true (client certificate required)", () => {
     ];
     for (const tls of variants) {
       const nc = await open({ servers: `tls://${verifyServer.hostport}`, tls });
-      await roundTrip(nc);
+      await roundTrip(nc, RT);
       await nc.close();
     }
   });
@@ -103,7 +75,7 @@ describe("verify: true (client certificate required)", () => {
       servers: verifyServer.url,
       tls: { caFile: certs.caFile, cert: certs.clientCertPem, certFile: certs.otherClientCertFile, key: certs.clientKeyPem },
     });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
@@ -112,7 +84,7 @@ describe("verify: true (client certificate required)", () => {
       servers: verifyServer.url,
       tls: { caFile: certs.caFile, certFile: certs.otherClientCertFile, keyFile: certs.otherClientKeyFile },
     });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     await nc.close();
   });
 
@@ -129,7 +101,7 @@ describe("verify: true (client certificate required)", () => {
 describe("verify_and_map: true (the certificate is the user)", () => {
   it("maps the client certificate's email to the configured user", async () => {
     const nc = await open({ servers: mapServer.url, tls: clientFiles() });
-    await roundTrip(nc);
+    await roundTrip(nc, RT);
     assert.deepEqual(await authorizedUsers(mapServer), [certs.clientEmail]);
     await nc.close();
   });
@@ -149,20 +121,13 @@ describe("verify_and_map: true (the certificate is the user)", () => {
   });
 
   it("reconnects with the certificate after a server restart and is mapped again", async () => {
-    const srv = await NatsServer.start({
-      monitor: true,
-      config: `tls {\n  ${serverTlsConfig(certs, "verify_and_map: true")}\n}\nauthorization {\n  users = [ { user: ${JSON.stringify(certs.clientEmail)} } ]\n}`,
-    });
+    const srv = await NatsServer.start({ monitor: true, config: mapServerConfig() });
     try {
       const nc = await open({ servers: `tls://${srv.hostport}`, tls: clientFiles(), reconnectTimeWait: 50, reconnectJitterTLS: 0, maxReconnectAttempts: -1 });
-      let reconnects = 0;
-      nc.on("reconnect", () => reconnects++);
       const subj = createInbox("map");
       const sub = nc.subscribe(subj);
       await nc.flush();
-      await srv.kill();
-      await srv.restart();
-      await poll(() => (reconnects > 0 ? true : undefined), 10_000, () => "the client did not reconnect");
+      await restartAndReconnect(srv, nc);
       nc.publish(subj, "after restart");
       assert.equal((await sub.next({ timeout: 2_000 })).string(), "after restart");
       assert.deepEqual(await authorizedUsers(srv), [certs.clientEmail]);

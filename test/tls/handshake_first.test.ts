@@ -8,10 +8,11 @@ import { strict as assert } from "node:assert";
 import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
 import { readFileSync } from "node:fs";
-import { connect, NatsError, TlsError, type ConnectionOptions, type NatsConnection } from "../../src/index.js";
+import { TlsError } from "../../src/index.js";
 import { NatsServer } from "../support/server.js";
 import { poll } from "../support/ports.js";
-import { generateCerts, serverTlsConfig, type TestCerts } from "../support/certs.js";
+import { generateCerts, serverTlsBlock, type TestCerts } from "../support/certs.js";
+import { Connections, connectFails } from "../support/helpers.js";
 
 const INFO = '{"server_id":"x","version":"2.10.4","proto":1,"headers":true,"max_payload":1048576,"tls_required":true}';
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -147,25 +148,8 @@ class Relay {
 let certs: TestCerts;
 let scripted: ScriptedTlsServer;
 let relay: Relay;
-const conns: NatsConnection[] = [];
-
-async function open(opts: ConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  conns.push(nc);
-  return nc;
-}
-
-async function connectFails(opts: ConnectionOptions): Promise<NatsError> {
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connect(opts);
-  } catch (err) {
-    assert.ok(err instanceof NatsError, `expected a NatsError, got ${String(err)}`);
-    return err;
-  }
-  await nc.close();
-  assert.fail("connect() succeeded but should have failed");
-}
+const conns = new Connections();
+const open = conns.open;
 
 before(async () => {
   certs = await generateCerts();
@@ -174,7 +158,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await relay?.stop();
   await scripted?.stop();
   certs?.cleanup();
@@ -260,7 +244,7 @@ describe("handshakeFirst against servers that send INFO first", () => {
   let plain: NatsServer;
   let tlsSrv: NatsServer;
   before(async () => {
-    [plain, tlsSrv] = await Promise.all([NatsServer.start(), NatsServer.start({ config: `tls {\n  ${serverTlsConfig(certs)}\n}` })]);
+    [plain, tlsSrv] = await Promise.all([NatsServer.start(), NatsServer.start({ config: serverTlsBlock(certs) })]);
   });
   after(async () => {
     await Promise.all([plain?.stop(), tlsSrv?.stop()]);

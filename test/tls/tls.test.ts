@@ -4,7 +4,6 @@
 import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import {
-  connect,
   createInbox,
   NatsError,
   SecureConnectionRequiredError,
@@ -14,31 +13,14 @@ import {
 } from "../../src/index.js";
 import { NatsServer, monitorGet } from "../support/server.js";
 import { poll } from "../support/ports.js";
-import { generateCerts, serverTlsConfig, type TestCerts } from "../support/certs.js";
+import { generateCerts, serverTlsBlock, type TestCerts } from "../support/certs.js";
+import { Connections, connectFails } from "../support/helpers.js";
 
 let certs: TestCerts;
 let tlsServer: NatsServer;
 let plainServer: NatsServer;
-const conns: NatsConnection[] = [];
-
-async function open(opts: ConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  conns.push(nc);
-  return nc;
-}
-
-/** Connects expecting a failure; returns the rejection (closing the connection if it succeeded). */
-async function connectFails(opts: ConnectionOptions): Promise<NatsError> {
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connect(opts);
-  } catch (err) {
-    assert.ok(err instanceof NatsError, `expected a NatsError, got ${String(err)}`);
-    return err;
-  }
-  await nc.close();
-  assert.fail(`connect(${JSON.stringify(opts.servers)}) succeeded but should have failed`);
-}
+const conns = new Connections();
+const open = conns.open;
 
 /** Publish/subscribe and request/reply over `nc`. */
 async function roundTrip(nc: NatsConnection): Promise<void> {
@@ -63,13 +45,13 @@ async function serverTlsVersions(srv: NatsServer): Promise<(string | undefined)[
 before(async () => {
   certs = await generateCerts();
   [tlsServer, plainServer] = await Promise.all([
-    NatsServer.start({ config: `tls {\n  ${serverTlsConfig(certs)}\n}`, monitor: true }),
+    NatsServer.start({ config: serverTlsBlock(certs), monitor: true }),
     NatsServer.start(),
   ]);
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   await Promise.all([tlsServer?.stop(), plainServer?.stop()]);
   certs?.cleanup();
 });
@@ -154,7 +136,7 @@ describe("TLS required on one side only", () => {
 describe("TLS offered but optional (allow_non_tls)", () => {
   let srv: NatsServer;
   before(async () => {
-    srv = await NatsServer.start({ config: `allow_non_tls: true\ntls {\n  ${serverTlsConfig(certs)}\n}`, monitor: true });
+    srv = await NatsServer.start({ config: `allow_non_tls: true\n${serverTlsBlock(certs)}`, monitor: true });
   });
   after(async () => {
     await srv?.stop();
@@ -211,7 +193,7 @@ describe("certificate verification", () => {
 
 describe("reconnecting over TLS", () => {
   it("subscriptions keep working after the server is killed and restarted", async () => {
-    const srv = await NatsServer.start({ config: `tls {\n  ${serverTlsConfig(certs)}\n}` });
+    const srv = await NatsServer.start({ config: serverTlsBlock(certs) });
     try {
       for (const servers of [`tls://${srv.hostport}`, srv.url]) {
         const nc = await open({

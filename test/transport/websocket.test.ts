@@ -5,7 +5,10 @@ import { strict as assert } from "node:assert";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import WebSocket from "ws";
 import { NatsServer } from "../support/server.js";
-import { freePort, poll } from "../support/ports.js";
+import { freePort } from "../support/ports.js";
+import { useServer } from "../support/fixtures.js";
+import { nextEvent } from "../support/events.js";
+import { untilWithin } from "../support/helpers.js";
 import { generateCerts, serverTlsConfig, type TestCerts } from "../support/certs.js";
 import {
   connect,
@@ -37,18 +40,7 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array): void {
   assert.ok(Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(expected), "payload bytes differ");
 }
 
-function until(fn: () => boolean, what: string, ms = 5_000): Promise<boolean> {
-  return poll(() => (fn() ? true : undefined), ms, () => `timed out waiting for ${what}`, 5);
-}
-
-function nextEvent(nc: NatsConnection, type: "disconnect" | "reconnect"): Promise<void> {
-  return new Promise((resolve) => {
-    const off = nc.on(type, () => {
-      off();
-      resolve();
-    });
-  });
-}
+const until = untilWithin(5_000);
 
 /** A raw transport (no NATS connection on top) that records what it receives. */
 async function rawTransport(url: string, tls?: { caFile: string }) {
@@ -83,28 +75,21 @@ function causeOf(err: unknown): Error {
 }
 
 describe("WebSocket transport over ws://", () => {
-  let srv: NatsServer;
+  const srv = useServer({ server: { websocket: true } });
   let tcp: NatsConnection;
   let ws: NatsConnection;
 
   before(async () => {
-    srv = await NatsServer.start({ websocket: true });
-    tcp = await connect({ servers: srv.url, name: "tcp" });
-    ws = await connect({ servers: srv.websocketUrl!, name: "ws" });
-  });
-
-  after(async () => {
-    await ws?.close();
-    await tcp?.close();
-    await srv?.stop();
+    tcp = await srv.connect({ name: "tcp" });
+    ws = await srv.connect({ servers: srv.server.websocketUrl!, name: "ws" });
   });
 
   it("connects through the websocket listener, not the TCP port", async () => {
-    assert.match(srv.websocketUrl!, /^ws:\/\/127\.0\.0\.1:\d+$/);
-    assert.notEqual(srv.websocketPort, srv.port);
+    assert.match(srv.server.websocketUrl!, /^ws:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(srv.server.websocketPort, srv.server.port);
     assert.equal(ws.isConnected(), true);
-    assert.equal(ws.getServer(), `127.0.0.1:${srv.websocketPort}`);
-    const r = await rawTransport(srv.websocketUrl!);
+    assert.equal(ws.getServer(), `127.0.0.1:${srv.server.websocketPort}`);
+    const r = await rawTransport(srv.server.websocketUrl!);
     try {
       assert.equal(r.t.encrypted, false);
       assert.equal(r.t.canUpgrade, false);
@@ -180,7 +165,7 @@ describe("WebSocket transport over ws://", () => {
       sock.addEventListener("message", () => messages++);
       return sock as unknown as WebSocketLike;
     };
-    const nc = await connectWith({ servers: srv.websocketUrl! }, webSocketTransportFactory(browserLike));
+    const nc = await connectWith({ servers: srv.server.websocketUrl! }, webSocketTransportFactory(browserLike));
     try {
       const subj = createInbox("frames");
       const got = new Promise<Msg>((resolve) => nc.subscribe(subj, { max: 1, callback: (_e, m) => resolve(m) }));
@@ -197,7 +182,7 @@ describe("WebSocket transport over ws://", () => {
   });
 
   it("applies backpressure: write() returns false past the high-water mark, then drain", async () => {
-    const r = await rawTransport(srv.websocketUrl!);
+    const r = await rawTransport(srv.server.websocketUrl!);
     try {
       await r.waitFor("INFO {");
       r.t.write(te.encode('CONNECT {"verbose":false,"protocol":1}\r\n'));
@@ -282,13 +267,13 @@ describe("WebSocket transport over ws://", () => {
   });
 
   it("fails with a ConnectionError when the port does not speak WebSocket", async () => {
-    const err = await connect({ servers: `ws://127.0.0.1:${srv.port}`, reconnect: false, timeout: 2_000 }).then(
+    const err = await connect({ servers: `ws://127.0.0.1:${srv.server.port}`, reconnect: false, timeout: 2_000 }).then(
       () => assert.fail("connect should fail"),
       (e: unknown) => e,
     );
     const cause = causeOf(err);
     assert.ok(cause instanceof ConnectionError, `expected ConnectionError, got ${String(cause)}`);
-    assert.match(cause.message, new RegExp(`ws://127\\.0\\.0\\.1:${srv.port}`));
+    assert.match(cause.message, new RegExp(`ws://127\\.0\\.0\\.1:${srv.server.port}`));
   });
 
   it("times out when the opening handshake never completes", async () => {

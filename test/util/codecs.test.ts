@@ -1,8 +1,8 @@
 // JSONCodec / StringCodec, and the typed `encoded()` connection against a real nats-server.
-import { describe, it, before, after } from "node:test";
+import { describe, it, before } from "node:test";
 import { strict as assert } from "node:assert";
-import { connect, encoded, InvalidArgumentError, JSONCodec, StringCodec, NatsConnection, NoRespondersError, type Msg } from "../../src/index.js";
-import { NatsServer } from "../support/server.js";
+import { encoded, InvalidArgumentError, JSONCodec, StringCodec, NatsConnection, NoRespondersError, type Msg } from "../../src/index.js";
+import { useServer } from "../support/fixtures.js";
 import { poll } from "../support/ports.js";
 
 describe("codecs", () => {
@@ -44,15 +44,10 @@ describe("encoded connection", () => {
     item: string;
     tags: string[];
   }
-  let server: NatsServer;
+  const server = useServer();
   let nc: NatsConnection;
   before(async () => {
-    server = await NatsServer.start();
-    nc = await connect({ servers: server.url });
-  });
-  after(async () => {
-    await nc.close();
-    await server.stop();
+    nc = await server.connect();
   });
 
   it("publish/subscribe with decoded values", async () => {

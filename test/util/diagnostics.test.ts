@@ -7,13 +7,13 @@ import {
   diagnosticsChannels,
   headers,
   ConnectionError,
-  NatsConnection,
   NoRespondersError,
   TimeoutError,
   type ServerInfo,
 } from "../../src/index.js";
 import { NatsServer } from "../support/server.js";
 import { poll } from "../support/ports.js";
+import { Connections } from "../support/helpers.js";
 
 type Rec = Record<string, unknown>;
 const NAMES = ["connect", "connected", "publish", "request", "disconnect", "reconnect", "close"] as const;
@@ -28,7 +28,7 @@ function clearSeen(): void {
 }
 
 let server: NatsServer;
-const conns: NatsConnection[] = [];
+const conns = new Connections(() => ({ servers: server.url }));
 
 before(async () => {
   for (const n of NAMES) {
@@ -40,18 +40,14 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(conns.map((nc) => nc.close()));
+  await conns.closeAll();
   for (const [n, h] of handlers) unsubscribe(`tsnats:${n}`, h);
   await server.stop();
 });
 
 afterEach(clearSeen);
 
-async function open(opts: Parameters<typeof connect>[0] = {}): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url, ...opts });
-  conns.push(nc);
-  return nc;
-}
+const open = conns.open;
 
 describe("diagnostics channels", () => {
   it("the exported channels are the named node:diagnostics_channel channels", () => {
