@@ -591,7 +591,7 @@ export class NatsConnection implements ParserHandler {
     st.inMsgs++;
     st.inBytes += de - ds;
     const sub = this.subs.get(sid);
-    if (sub === undefined) return;
+    if (sub === undefined || sub.dropIfFull(de - ds)) return;
     const msg = new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, buf, ds, de);
     sub.deliver(msg);
     if (sub.max !== undefined && sub.received >= sub.max) {

@@ -117,6 +117,34 @@ export class SubscriptionImpl implements Subscription {
     if (this.max !== undefined && n === this.max) this.noMoreMessages();
   }
 
+  /**
+   * When messages are already queued and one of `size` bytes would exceed the pending limits,
+   * counts it as received and dropped and returns true, before any message object is made.
+   */
+  dropIfFull(size: number): boolean {
+    if (this.q.length === 0 || this.state >= ENDING) return false;
+    if (!((this.maxMsgs > 0 && this.q.length >= this.maxMsgs) || (this.maxBytes > 0 && this.pendingBytes + size > this.maxBytes))) return false;
+    if (this.max !== undefined && this.received >= this.max) return true;
+    this.received++;
+    this.dropped++;
+    this.signalSlow();
+    return true;
+  }
+
+  private signalSlow(): void {
+    if (this.slow) return;
+    this.slow = true;
+    const err = new SlowConsumerError(this.subject, this.sid, this.dropped);
+    this.host.slowConsumer(this, err);
+    if (this.callback) {
+      try {
+        this.callback(err, undefined as unknown as Msg);
+      } catch (e) {
+        this.host.callbackError(this, e);
+      }
+    }
+  }
+
   private invoke(msg: Msg): void {
     try {
       this.callback!(null, msg);
@@ -130,18 +158,7 @@ export class SubscriptionImpl implements Subscription {
     const size = msg.size;
     if ((this.maxMsgs > 0 && this.q.length >= this.maxMsgs) || (this.maxBytes > 0 && this.pendingBytes + size > this.maxBytes)) {
       this.dropped++;
-      if (!this.slow) {
-        this.slow = true;
-        const err = new SlowConsumerError(this.subject, this.sid, this.dropped);
-        this.host.slowConsumer(this, err);
-        if (this.callback) {
-          try {
-            this.callback(err, undefined as unknown as Msg);
-          } catch (e) {
-            this.host.callbackError(this, e);
-          }
-        }
-      }
+      this.signalSlow();
       return false;
     }
     this.slow = false;
