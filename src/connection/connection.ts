@@ -11,9 +11,7 @@ import {
   ReconnectBufferExceededError,
   StaleConnectionError,
   TimeoutError,
-  abortReason,
 } from "../util/errors.js";
-import { RingQueue } from "../util/queue.js";
 import { nuid } from "../util/nuid.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { Parser, type ParserHandler } from "../protocol/parser.js";
@@ -24,6 +22,7 @@ import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeS
 import type { Transport, TransportEvents, TransportFactory } from "../transport/transport.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Handshake } from "./handshake.js";
+import { Pings } from "./pings.js";
 import type { ServerInfo } from "./info.js";
 import { InboundMsg, type Msg } from "./msg.js";
 import { checkPendingLimits, checkWaitOptions, type ResolvedOptions } from "./options.js";
@@ -46,12 +45,6 @@ interface Link {
   transport: Transport;
   parser: Parser;
   server: Server;
-}
-
-interface PongWaiter {
-  resolve(): void;
-  reject(err: Error): void;
-  settled: boolean;
 }
 
 export interface PublishOptions {
@@ -78,10 +71,7 @@ export class NatsConnection implements ParserHandler {
   private readonly out = new OutboundBuffer();
   private flushScheduled = false;
   private blocked = false;
-  private readonly pongs = new RingQueue<PongWaiter | null>();
-  private flushWaiting: PongWaiter[] = [];
-  private pingsOut = 0;
-  private pingTimer?: ReturnType<typeof setInterval>;
+  private readonly pings: Pings;
   private sidCounter = 0;
   private readonly subs = new Map<number, SubscriptionImpl>();
   private readonly dispatcher = new Dispatcher();
@@ -108,6 +98,21 @@ export class NatsConnection implements ParserHandler {
     this.pool = new ServerPool(options.servers, !options.noRandomize);
     this.policy = new ReconnectPolicy(options, this.pool);
     this.mux = new RequestMux(this.requestHost());
+    this.pings = new Pings({
+      sendPing: () => {
+        const link = this.link;
+        if (!link) return false;
+        // frames queued before this PING go first, even while the transport asked to wait
+        this.writeAll(link);
+        link.transport.write(PING);
+        return true;
+      },
+      stale: (pingsOut) => {
+        const server = this.link?.server.hostport ?? "";
+        this.emit({ type: "staleConnection", server });
+        this.lost(new StaleConnectionError(`${pingsOut} PINGs to ${server} went unanswered`));
+      },
+    });
     const d = this.dispatcher;
     this.subHost = {
       get backlogged() {
@@ -190,7 +195,7 @@ export class NatsConnection implements ParserHandler {
       this.policy.reset();
       this.applyInfo(info, true);
       this.resendState();
-      this.startHeartbeat();
+      this.pings.connected(this.options.pingInterval, this.options.maxPingOut);
       // events before anything else this server sent in the same chunk is handled
       if (kind === "initial") {
         publishEvent(channels.connect, { server: server.hostport, info });
@@ -219,9 +224,6 @@ export class NatsConnection implements ParserHandler {
     }
     if (buffered.length) this.out.raw(buffered);
     this.flushNow();
-    const waiting = this.flushWaiting;
-    this.flushWaiting = [];
-    for (const w of waiting) if (!w.settled) this.sendPing(w);
     const rw = this.reconnectWaiters;
     this.reconnectWaiters = [];
     for (const w of rw) w.resolve();
@@ -235,8 +237,7 @@ export class NatsConnection implements ParserHandler {
     // graceful: when the server is still alive (forced reconnect, lame duck), what was
     // already handed to the socket still reaches it
     link.transport.close(true);
-    this.stopHeartbeat();
-    for (const w of this.pongs.drainAll()) if (w && !w.settled) this.flushWaiting.push(w);
+    this.pings.disconnected();
     if (this.state === "closed") return;
     const server = link.server.hostport;
     publishEvent(channels.disconnect, { server, error: err });
@@ -299,7 +300,6 @@ export class NatsConnection implements ParserHandler {
     this.closeError = err;
     if (disconnectedFrom !== undefined) this.emit({ type: "disconnect", server: disconnectedFrom, ...(err ? { error: err } : {}) });
     this.policy.cancel();
-    this.stopHeartbeat();
     const link = this.link;
     this.link = undefined;
     if (link) {
@@ -308,9 +308,7 @@ export class NatsConnection implements ParserHandler {
     }
     this.out.reset();
     const closedErr = new ConnectionClosedError(undefined, err ? { cause: err } : undefined);
-    for (const w of this.pongs.drainAll()) if (w && !w.settled) w.reject(closedErr);
-    for (const w of this.flushWaiting) if (!w.settled) w.reject(closedErr);
-    this.flushWaiting = [];
+    this.pings.close(closedErr);
     for (const w of this.reconnectWaiters) w.reject(closedErr);
     this.reconnectWaiters = [];
     this.mux.failAll(closedErr);
@@ -442,51 +440,11 @@ export class NatsConnection implements ParserHandler {
     return this.out.length;
   }
 
-  private sendPing(w: PongWaiter | null): void {
-    const link = this.link;
-    if (!link) {
-      if (w) this.flushWaiting.push(w);
-      return;
-    }
-    // frames queued before this PING go first, even while the transport asked to wait
-    this.writeAll(link);
-    this.pongs.push(w);
-    link.transport.write(PING);
-  }
-
   /** Round trip to the server: resolves once everything published before it was processed. */
   flush(opts?: { timeout?: number; signal?: AbortSignal }): Promise<void> {
     checkWaitOptions(opts);
     if (this.state === "closed") return Promise.reject(new ConnectionClosedError());
-    return new Promise<void>((resolve, reject) => {
-      const signal = opts?.signal;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
-        w.settled = true;
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const w: PongWaiter = {
-        settled: false,
-        resolve: () => {
-          if (w.settled) return;
-          done();
-          resolve();
-        },
-        reject: (e) => {
-          if (w.settled) return;
-          done();
-          reject(e);
-        },
-      };
-      const onAbort = () => w.reject(abortReason(signal!));
-      if (signal) {
-        if (signal.aborted) return reject(abortReason(signal));
-        signal.addEventListener("abort", onAbort, { once: true });
-      }
-      if (opts?.timeout !== undefined) timer = setTimeout(() => w.reject(new TimeoutError(`flush timed out after ${opts.timeout} ms`)), opts.timeout);
-      this.sendPing(w);
-    });
+    return this.pings.flush(opts);
   }
 
   /** Round-trip time to the server in milliseconds. */
@@ -638,9 +596,7 @@ export class NatsConnection implements ParserHandler {
 
   /** @internal */
   onPong(): void {
-    this.pingsOut = 0;
-    const w = this.pongs.shift();
-    if (w) w.resolve();
+    this.pings.onPong();
   }
 
   /** @internal */
@@ -678,30 +634,6 @@ export class NatsConnection implements ParserHandler {
         if (sid === undefined) break;
       }
     }
-  }
-
-  // ---------------------------------------------------------------- heartbeat
-
-  private startHeartbeat(): void {
-    this.stopHeartbeat();
-    this.pingsOut = 0;
-    this.pingTimer = setInterval(() => {
-      if (this.state !== "connected") return;
-      if (this.pingsOut >= this.options.maxPingOut) {
-        const server = this.link?.server.hostport ?? "";
-        this.emit({ type: "staleConnection", server });
-        this.lost(new StaleConnectionError(`${this.pingsOut} PINGs to ${server} went unanswered`));
-        return;
-      }
-      this.pingsOut++;
-      this.sendPing(null);
-    }, this.options.pingInterval);
-    (this.pingTimer as { unref?: () => void }).unref?.();
-  }
-
-  private stopHeartbeat(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
   }
 
   // ---------------------------------------------------------------- status and info
