@@ -306,7 +306,12 @@ export class NatsConnection implements ParserHandler {
       this.writeAll(link);
       link.transport.close(true);
     }
+    const unsent = this.out.length;
     this.out.reset();
+    if (unsent > 0) {
+      // closed while disconnected: publishes accepted into the reconnect buffer are not sent
+      this.emit({ type: "error", error: new NatsError("UNSENT_MESSAGES", `connection closed with ${unsent} bytes of buffered publishes that were never sent`) });
+    }
     const closedErr = new ConnectionClosedError(undefined, err ? { cause: err } : undefined);
     this.pings.close(closedErr);
     for (const w of this.reconnectWaiters) w.reject(closedErr);
