@@ -249,15 +249,20 @@ export class Parser {
     let count = 0;
     let i = start;
     while (i < end) {
-      while (i < end && isWs(buf[i]!)) i++;
+      let c = buf[i]!;
+      while (c === SPACE || c === TAB) {
+        if (++i === end) break;
+        c = buf[i]!;
+      }
       if (i >= end) break;
       if (count === 5) throw new ProtocolError("too many arguments in MSG");
       const s = i;
-      while (i < end && !isWs(buf[i]!)) {
-        const c = buf[i]!;
-        if (c === CR || c === LF || c < 32) throw new ProtocolError("control character in MSG arguments");
-        i++;
+      // token bytes are above 32: one test excludes whitespace and control characters
+      while (c > 32) {
+        if (++i === end) break;
+        c = buf[i]!;
       }
+      if (i < end && c !== SPACE && c !== TAB) throw new ProtocolError("control character in MSG arguments");
       tok[count * 2] = s;
       tok[count * 2 + 1] = i;
       count++;
