@@ -30,6 +30,16 @@ if (!existsSync(join(root, marker)) || mtime("package-lock.json") > mtime(marker
   run("npm", ["ci", "--no-audit", "--no-fund"]);
 }
 
+/** Installs a Debian package (as root), refreshing the package lists if the first try fails. */
+function aptInstall(pkg) {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const r = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", pkg], { stdio: "inherit", env });
+  if (r.status !== 0) {
+    run("apt-get", ["update"], { env });
+    run("apt-get", ["install", "-y", "--no-install-recommends", pkg], { env });
+  }
+}
+
 // 2. nats-server
 function findServer() {
   if (process.env.NATS_SERVER_BIN && existsSync(process.env.NATS_SERVER_BIN)) return process.env.NATS_SERVER_BIN;
@@ -41,13 +51,7 @@ function findServer() {
 if (!process.argv.includes("--no-server") && !findServer()) {
   if (process.getuid && process.getuid() === 0) {
     log("nats-server is missing: installing Debian's package");
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    let r = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "nats-server"], { stdio: "inherit", env });
-    if (r.status !== 0) {
-      run("apt-get", ["update"], { env });
-      run("apt-get", ["install", "-y", "--no-install-recommends", "nats-server"], { env });
-    }
-    r = null;
+    aptInstall("nats-server");
   } else {
     console.error("[setup] nats-server was not found and we are not root.");
     console.error("[setup] Install it (Debian: `sudo apt-get install nats-server`) or set NATS_SERVER_BIN.");
@@ -62,12 +66,7 @@ const wantsBrowser = !process.argv.includes("--no-browser") && !["demo", "bench"
 if (wantsBrowser && !existsSync(chromiumBin)) {
   if (process.getuid && process.getuid() === 0) {
     log("chromium is missing: installing Debian's package (this takes a while)");
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    const r = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "inherit", env });
-    if (r.status !== 0) {
-      run("apt-get", ["update"], { env });
-      run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { env });
-    }
+    aptInstall("chromium");
   } else {
     console.error(`[setup] Chromium was not found at ${chromiumBin} and we are not root: the browser test will fail.`);
     console.error("[setup] Install it (Debian: `sudo apt-get install chromium`) or set CHROMIUM_BIN.");
