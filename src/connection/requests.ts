@@ -114,10 +114,6 @@ export class RequestMux {
     for (const token of [...this.pending.keys()]) this.settle(token, undefined, err);
   }
 
-  /** The mux subscription was lost (closed connection); the next request makes a new one. */
-  reset(): void {
-    this.sub = undefined;
-  }
 }
 
 /** Request over a dedicated inbox: SUB, UNSUB after 1, PUB, wait. */

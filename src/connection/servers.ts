@@ -24,7 +24,6 @@ export interface Server {
   lastAttempt: number;
   /** The same auth error twice in a row makes a server unusable. */
   lastAuthError?: string;
-  didConnect: boolean;
 }
 
 const SCHEMES = new Set(["nats", "tls", "ws", "wss"]);
@@ -61,7 +60,6 @@ export function parseServer(input: string, discovered = false): Server {
     discovered,
     reconnects: 0,
     lastAttempt: 0,
-    didConnect: false,
   };
   const user = decodeURIComponent(url.username);
   const pass = decodeURIComponent(url.password);
@@ -104,10 +102,6 @@ export class ServerPool {
     return [...this.servers];
   }
 
-  getCurrent(): Server | undefined {
-    return this.current;
-  }
-
   /** Moves the next server to try to the end of the pool and returns it. */
   selectNext(): Server | undefined {
     const s = this.servers.shift();
@@ -133,7 +127,6 @@ export class ServerPool {
   /** Marks a connection success: resets its counters. */
   connected(s: Server): void {
     s.reconnects = 0;
-    s.didConnect = true;
     s.lastAuthError = undefined;
     this.current = s;
   }

@@ -1,4 +1,3 @@
-import type { Server } from "./servers.js";
 import { RingQueue } from "../util/queue.js";
 
 /** A connection event, as yielded by `nc.status()` and passed to `nc.on()` listeners. */
@@ -84,8 +83,4 @@ export class StatusEmitter {
       },
     };
   }
-}
-
-export function describe(s: Server | undefined): string {
-  return s ? s.hostport : "";
 }

@@ -123,12 +123,17 @@ export class SubscriptionImpl implements Subscription {
    */
   dropIfFull(size: number): boolean {
     if (this.q.length === 0 || this.state >= ENDING) return false;
-    if (!((this.maxMsgs > 0 && this.q.length >= this.maxMsgs) || (this.maxBytes > 0 && this.pendingBytes + size > this.maxBytes))) return false;
+    if (!this.full(size)) return false;
     if (this.max !== undefined && this.received >= this.max) return true;
     this.received++;
     this.dropped++;
     this.signalSlow();
     return true;
+  }
+
+  /** Whether one more message of `size` bytes would exceed the pending limits. */
+  private full(size: number): boolean {
+    return (this.maxMsgs > 0 && this.q.length >= this.maxMsgs) || (this.maxBytes > 0 && this.pendingBytes + size > this.maxBytes);
   }
 
   private signalSlow(): void {
@@ -156,7 +161,7 @@ export class SubscriptionImpl implements Subscription {
 
   private enqueue(msg: InboundMsg): boolean {
     const size = msg.size;
-    if ((this.maxMsgs > 0 && this.q.length >= this.maxMsgs) || (this.maxBytes > 0 && this.pendingBytes + size > this.maxBytes)) {
+    if (this.full(size)) {
       this.dropped++;
       this.signalSlow();
       return false;
@@ -311,11 +316,6 @@ export class SubscriptionImpl implements Subscription {
       else w.resolve({ value: undefined, done: true });
     }
     this.done.resolve();
-  }
-
-  /** True once the subscription has ended for good. */
-  get isDone(): boolean {
-    return this.state === CLOSED;
   }
 
   getSubject(): string {

@@ -1,4 +1,4 @@
-import { allocBytes, concatBytes, encodeUtf8, NodeBuffer, utf8Length, writeUtf8 } from "./bytes.js";
+import { allocBytes, concatBytes, encodeUtf8, utf8Length, writeUtf8 } from "./bytes.js";
 
 const SLAB = 256 * 1024;
 /** Encoded `PUB <subject> ` / `HPUB <subject> ` prefixes kept for reuse. */
@@ -19,7 +19,6 @@ const SUB = ascii("SUB ");
 const UNSUB = ascii("UNSUB ");
 const PING = ascii("PING\r\n");
 const PONG = ascii("PONG\r\n");
-const EMPTY = new Uint8Array(0);
 
 /** A block of memory frames are encoded into; reused once the transport is done with it. */
 interface Slab {
@@ -350,4 +349,3 @@ export function payloadLength(data: Uint8Array | string | undefined): number {
   return data.length;
 }
 
-export { EMPTY as EMPTY_PAYLOAD, NodeBuffer };

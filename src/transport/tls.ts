@@ -18,53 +18,30 @@ export function nodeTlsOptions(opts: TlsOptions, servername: string): NodeTlsOpt
   const key = opts.key ?? (opts.keyFile ? readFileSync(opts.keyFile) : undefined);
   if (key !== undefined) o.key = pem(key);
   const name = opts.servername ?? servername;
-  // SNI must not be an IP address
-  if (!/^[\d.]+$/.test(name) && !name.includes(":")) o.servername = name;
-  if (opts.servername) o.servername = opts.servername;
+  // SNI must not be an IP address (unless the caller chose it explicitly)
+  if (opts.servername !== undefined || (!/^[\d.]+$/.test(name) && !name.includes(":"))) o.servername = name;
   return o;
 }
 
-/** Wraps a connected plain socket in TLS and waits for the handshake. */
-export function upgradeSocket(socket: Socket, opts: TlsOptions, servername: string): Promise<TLSSocket> {
+/**
+ * Starts TLS (over `socket`, or a new connection to host:port) and resolves once the handshake
+ * is done. A refused connection is a ConnectionError; anything else a TlsError.
+ */
+function handshake(connectOpts: NodeTlsOptions, label: string, timeoutMs?: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     let secure: TLSSocket;
     try {
-      secure = tlsConnect({ ...nodeTlsOptions(opts, servername), socket, host: servername });
+      secure = tlsConnect(connectOpts);
     } catch (err) {
       reject(new TlsError(`TLS setup failed: ${(err as Error).message}`, { cause: err }));
       return;
     }
-    const onError = (err: Error) => {
-      secure.destroy();
-      reject(new TlsError(`TLS handshake with ${servername} failed: ${err.message}`, { cause: err }));
-    };
-    secure.once("error", onError);
-    secure.once("close", () => onError(new Error("connection closed during the TLS handshake")));
-    secure.once("secureConnect", () => {
-      secure.off("error", onError);
-      secure.removeAllListeners("close");
-      resolve(secure);
-    });
-  });
-}
-
-/** Opens a TLS connection directly (handshake first, before the server's INFO). */
-export function connectTlsFirst(host: string, port: number, opts: TlsOptions, timeoutMs: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    let secure: TLSSocket;
-    try {
-      secure = tlsConnect({ ...nodeTlsOptions(opts, host), host, port });
-    } catch (err) {
-      reject(new TlsError(`TLS setup failed: ${(err as Error).message}`, { cause: err }));
-      return;
-    }
-    secure.setNoDelay(true);
-    const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     function fail(err: Error): void {
       clearTimeout(timer);
       secure.destroy();
       const refused = (err as { code?: string }).code === "ECONNREFUSED";
-      reject(refused ? new ConnectionError(`cannot connect to ${host}:${port}: ${err.message}`, { cause: err }) : new TlsError(`TLS handshake with ${host}:${port} failed: ${err.message}`, { cause: err }));
+      reject(refused ? new ConnectionError(`cannot connect to ${label}: ${err.message}`, { cause: err }) : new TlsError(`TLS handshake with ${label} failed: ${err.message}`, { cause: err }));
     }
     secure.once("error", fail);
     secure.once("close", () => fail(new Error("connection closed during the TLS handshake")));
@@ -75,4 +52,16 @@ export function connectTlsFirst(host: string, port: number, opts: TlsOptions, ti
       resolve(secure);
     });
   });
+}
+
+/** Wraps a connected plain socket in TLS and waits for the handshake. */
+export function upgradeSocket(socket: Socket, opts: TlsOptions, servername: string): Promise<TLSSocket> {
+  return handshake({ ...nodeTlsOptions(opts, servername), socket, host: servername }, servername);
+}
+
+/** Opens a TLS connection directly (handshake first, before the server's INFO). */
+export async function connectTlsFirst(host: string, port: number, opts: TlsOptions, timeoutMs: number): Promise<TLSSocket> {
+  const secure = await handshake({ ...nodeTlsOptions(opts, host), host, port }, `${host}:${port}`, timeoutMs);
+  secure.setNoDelay(true);
+  return secure;
 }
