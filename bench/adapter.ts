@@ -109,5 +109,7 @@ export interface RunMetrics {
 export interface BenchClient {
   readonly name: string;
   readonly version: string;
+  /** How this client was built or loaded, when that matters ("go1.26.8, Go module"). */
+  readonly detail?: string;
   run(spec: CaseSpec, url: string, tag: string): Promise<RunMetrics>;
 }

@@ -1,6 +1,7 @@
 // tsnats vs nats.js v3 vs nats.go vs a raw-socket ceiling: throughput, latency, GC and memory.
 //
-// Run everything (starts its own nats-server on 127.0.0.1, random port; about 4–5 minutes):
+// Run everything (starts its own nats-server on 127.0.0.1, random port: the pinned `current`
+// version from nats-servers.json, or NATS_SERVER_BIN; about 4–5 minutes):
 //   npm run bench                                   (= setup + build, then node build/bench/bench.js)
 // Run one case (substring of the case id), quickly, all clients:
 //   node build/bench/bench.js --case pubsub-1KiB --quick
@@ -18,9 +19,11 @@
 // p50/p99 latency); req-inflight100-128B; memory-slow-consumer.
 //
 // Clients: tsnats and nats.js run in this process through the adapter in adapter.ts; nats.go is
-// bench/go/main.go, built with Debian's Go (installed with apt-get when missing and we are root;
-// otherwise its column says why it is missing) and run as a subprocess per measurement; "ceiling"
-// is raw.ts, bare sockets with pre-built frames: the limit of one Node event loop.
+// bench/go/main.go, built as the Go module in bench/go (go.mod pins nats.go; binary cached outside
+// the repository), else with Debian's Go and nats.go packages (client_go.ts; when neither builds,
+// its column says why), and run as a subprocess per measurement; "ceiling" is raw.ts, bare
+// sockets with pre-built frames: the limit of one Node event loop. The tables name the
+// nats-server and client versions; the JSON records them too.
 //
 // Method: each case runs the clients alternately (A B C D A B C D ...) for --reps repetitions;
 // each run uses fresh connections and a fresh subject, does an untimed warm-up of 10% of the
@@ -36,11 +39,12 @@ import { parseArgs } from "node:util";
 import type { BenchClient, CaseSpec, ClientModule } from "./adapter.js";
 import { defaultCases, inProcessClient } from "./cases.js";
 import { JS_CLIENTS } from "./clients.js";
-import { goPackages, prepareGoClient } from "./client_go.js";
+import { prepareGoClient, type GoBuildInfo } from "./client_go.js";
 import { formatMemoryTable, memoryOptions, runMemoryCase, type MemoryResult } from "./memory.js";
 import { rawClient } from "./raw.js";
 import {
-  formatRatioTable, formatTable, ratios, summarize, writeResults, type RawRun, type Results,
+  clientLabels, formatHeading, formatRatioTable, formatTable, ratios, summarize, writeResults,
+  type RawRun, type Results, type ServerInfo,
 } from "./report.js";
 import { startServer, type ServerHandle } from "./server.js";
 import { repoRoot } from "./util.js";
@@ -97,10 +101,13 @@ function selectCases(all: CaseSpec[], filter: string | undefined): { cases: Case
 }
 
 /** The clients to run, in the order they alternate, and the ones that cannot run (with why). */
-async function loadClients(names: string[], needGo: boolean): Promise<{ clients: BenchClient[]; mods: ClientModule[]; missing: Record<string, string> }> {
+async function loadClients(names: string[], needGo: boolean): Promise<{
+  clients: BenchClient[]; mods: ClientModule[]; missing: Record<string, string>; natsGo?: GoBuildInfo;
+}> {
   const clients: BenchClient[] = [];
   const mods: ClientModule[] = [];
   const missing: Record<string, string> = {};
+  let natsGo: GoBuildInfo | undefined;
   for (const name of names) {
     try {
       if (JS_CLIENTS[name]) {
@@ -109,8 +116,12 @@ async function loadClients(names: string[], needGo: boolean): Promise<{ clients:
         clients.push(inProcessClient(mod));
       } else if (name === "nats.go" && needGo) {
         const go = prepareGoClient();
-        if ("client" in go) clients.push(go.client);
-        else missing[name] = go.unavailable;
+        if ("client" in go) {
+          clients.push(go.client);
+          natsGo = go.info;
+        } else {
+          missing[name] = go.unavailable;
+        }
       } else if (name === "ceiling") {
         clients.push(rawClient);
       }
@@ -118,7 +129,7 @@ async function loadClients(names: string[], needGo: boolean): Promise<{ clients:
       missing[name] = `could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-  return { clients, mods, missing };
+  return { clients, mods, missing, ...(natsGo ? { natsGo } : {}) };
 }
 
 async function serverVersion(server: ServerHandle, mods: ClientModule[]): Promise<string | undefined> {
@@ -146,7 +157,7 @@ function progress(run: RawRun): string {
 async function main(): Promise<number> {
   const opts = parseOptions();
   const { cases, memory } = selectCases(defaultCases(opts.quick), opts.caseFilter);
-  const { clients, mods, missing } = await loadClients(opts.clients, cases.length > 0);
+  const { clients, mods, missing, natsGo } = await loadClients(opts.clients, cases.length > 0);
   for (const [name, why] of Object.entries(missing)) console.error(`bench: ${name} will not run: ${why}`);
   const memoryClients = memory ? mods.filter((m) => MEMORY_CLIENTS.includes(m.name)) : [];
   if ((cases.length > 0 && clients.length === 0) || (cases.length === 0 && memoryClients.length === 0)) {
@@ -168,9 +179,19 @@ async function main(): Promise<number> {
 
   try {
     const version = await serverVersion(server, mods);
+    const serverInfo: ServerInfo = {
+      url: server.url, version, owned: server.owned,
+      ...(server.path ? { path: server.path } : {}), ...(server.note ? { note: server.note } : {}),
+    };
+    const clientInfo = clients.map((c) => ({ name: c.name, version: c.version, ...(c.detail ? { detail: c.detail } : {}) }));
+    const heading = formatHeading(serverInfo, clientInfo);
+    const labels = clientLabels(clientInfo);
     const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
-    console.error(`bench: nats-server ${version ?? "?"} at ${server.url}; node ${process.version}; ${cpus().length} cpus, ` +
-      `load ${fmtLoad(loadStart)}; clients ${clients.map((c) => `${c.name} ${c.version}`).join(", ")}; ` +
+    console.error(`bench: ${server.owned
+      ? `started nats-server ${version ?? "?"} (${server.path}${server.note ? `; ${server.note}` : ""})`
+      : `using the nats-server at NATS_URL (version ${version ?? "?"})`} at ${server.url}`);
+    console.error(`bench: node ${process.version}; ${cpus().length} cpus, load ${fmtLoad(loadStart)}; ` +
+      `clients ${clientInfo.map((c) => `${c.name} ${c.version}${c.detail ? ` (${c.detail})` : ""}`).join(", ")}; ` +
       `${opts.reps} reps${opts.quick ? " (quick)" : ""}`);
 
     const runs: RawRun[] = [];
@@ -210,13 +231,16 @@ async function main(): Promise<number> {
     const summary = summarize(cases, names, runs);
     const others = ALL_CLIENTS.filter((c) => c !== SUBJECT && opts.clients.includes(c));
     const ratioRows = ratios(cases, summary, SUBJECT, others);
+    console.log("");
+    console.log(heading);
     if (cases.length > 0) {
       console.log("");
-      console.log(formatTable(summary));
+      console.log(formatTable(summary, labels));
       if (opts.clients.includes(SUBJECT)) {
         console.log("");
-        console.log(`median msgs/s and ratios (tsnats / other; ${opts.reps} repetitions, alternating):`);
-        console.log(formatRatioTable(ratioRows, SUBJECT, others, missing));
+        console.log(`median msgs/s and ratios (tsnats / other; ${opts.reps} repetitions, alternating; ` +
+          `nats-server ${version ?? "?"}):`);
+        console.log(formatRatioTable(ratioRows, SUBJECT, others, missing, labels));
       }
     }
     if (memoryResults.length > 0) {
@@ -231,10 +255,11 @@ async function main(): Promise<number> {
       platform: `${process.platform} ${process.arch}`,
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? "?"}`,
       load: { start: loadStart, end: loadEnd },
-      server: { url: server.url, version, owned: server.owned },
-      clients: clients.map((c) => ({ name: c.name, version: c.version })),
+      server: serverInfo,
+      clients: clientInfo,
       unavailable: missing,
-      ...(clients.some((c) => c.name === "nats.go") ? { debianPackages: goPackages() } : {}),
+      ...(natsGo ? { natsGo } : {}),
+      ...(natsGo?.debianPackages ? { debianPackages: natsGo.debianPackages } : {}),
       mode: { quick: opts.quick, reps: opts.reps, ...(opts.caseFilter ? { caseFilter: opts.caseFilter } : {}) },
       cases,
       runs,

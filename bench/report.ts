@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CaseSpec, RunMetrics } from "./adapter.js";
+import type { GoBuildInfo } from "./client_go.js";
 import type { MemoryResult } from "./memory.js";
 
 export interface RawRun extends RunMetrics {
@@ -120,8 +121,43 @@ function table(header: string[], rows: string[][], rightAlign: boolean[]): strin
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** One row per case and client: medians over the repetitions, min–max of msgs/s. */
-export function formatTable(summaries: CaseSummary[]): string {
+/** The server a run measured against, as recorded in the JSON. */
+export interface ServerInfo {
+  url: string;
+  version: string | undefined;
+  owned: boolean;
+  /** The binary the bench started (the pinned `current` nats-server unless NATS_SERVER_BIN). */
+  path?: string;
+  note?: string;
+}
+
+export interface ClientInfo {
+  name: string;
+  version: string;
+  detail?: string;
+}
+
+/** "nats.go v1.55.0" for the table columns; a client whose version is a phrase keeps its name. */
+export function clientLabels(clients: ClientInfo[]): Record<string, string> {
+  return Object.fromEntries(clients.map((c) => [c.name, /\s/.test(c.version) ? c.name : `${c.name} ${c.version}`]));
+}
+
+/** The lines printed above the tables: which nats-server, and which version of each client. */
+export function formatHeading(server: ServerInfo, clients: ClientInfo[]): string {
+  const where = server.owned
+    ? `started by the bench: ${server.path ?? "?"}${server.note ? `, ${server.note}` : ""}`
+    : "external, NATS_URL";
+  return [
+    `nats-server ${server.version ?? "?"} (${where}) at ${server.url}`,
+    `clients: ${clients.map((c) => `${c.name} ${c.version}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`,
+  ].join("\n");
+}
+
+/**
+ * One row per case and client: medians over the repetitions, min–max of msgs/s. `labels` names
+ * the clients in the table ("nats.go v1.55.0"); a client without one is shown by name.
+ */
+export function formatTable(summaries: CaseSummary[], labels: Record<string, string> = {}): string {
   const header = ["case", "client", "msgs/s", "min–max", "MB/s", "p50 µs", "p99 µs", "gc n", "gc ms", "notes"];
   const right = [false, false, true, true, true, true, true, true, true, false];
   const rows: string[][] = [];
@@ -134,7 +170,7 @@ export function formatTable(summaries: CaseSummary[]): string {
     if (s.errors) notes.push(...s.errors);
     rows.push([
       s.case === lastCase ? "" : s.case,
-      s.client,
+      labels[s.client] ?? s.client,
       mps,
       mpsRange,
       s.mbPerSec ? s.mbPerSec.median.toFixed(1) : "-",
@@ -151,10 +187,13 @@ export function formatTable(summaries: CaseSummary[]): string {
 
 /**
  * One row per case: each client's median msgs/s and the ratios of tsnats to each. `missing` maps
- * a client that did not run to the reason, shown instead of its numbers.
+ * a client that did not run to the reason, shown instead of its numbers; `labels` as in formatTable.
  */
-export function formatRatioTable(rows: CaseRatios[], subject: string, others: string[], missing: Record<string, string>): string {
-  const header = ["case", subject, ...others, ...others.map((o) => `${subject}/${o}`)];
+export function formatRatioTable(
+  rows: CaseRatios[], subject: string, others: string[], missing: Record<string, string>, labels: Record<string, string> = {},
+): string {
+  const label = (c: string) => labels[c] ?? c;
+  const header = ["case", label(subject), ...others.map(label), ...others.map((o) => `${subject}/${o}`)];
   const right = header.map((_, i) => i > 0);
   const cell = (client: string, v: number | null, f: (n: number) => string) =>
     missing[client] ? "n/a" : v === null ? "-" : f(v);
@@ -173,13 +212,15 @@ export interface Results {
   node: string;
   platform: string;
   cpus: string;
-  server: { url: string; version: string | undefined; owned: boolean };
+  server: ServerInfo;
   /** os.loadavg() when the run started and when it ended (others may share the machine). */
   load: { start: number[]; end: number[] };
-  clients: { name: string; version: string }[];
+  clients: ClientInfo[];
   /** Clients asked for that could not run, with the reason. */
   unavailable: Record<string, string>;
-  /** Versions of the Debian packages nats.go was built with. */
+  /** How the nats.go program was built: its nats.go version, Go release, module or Debian build. */
+  natsGo?: GoBuildInfo;
+  /** Versions of the Debian packages nats.go was built with (Debian fallback only). */
   debianPackages?: Record<string, string>;
   mode: { quick: boolean; reps: number; caseFilter?: string };
   cases: CaseSpec[];

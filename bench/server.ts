@@ -1,14 +1,22 @@
-// Starts a private nats-server on 127.0.0.1 with a random port, or uses $NATS_URL.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+// Starts a private nats-server on 127.0.0.1 with a random port, or uses $NATS_URL. The server is the
+// pinned `current` one from nats-servers.json (resolveServer in scripts/lib/nats_servers.mjs;
+// NATS_SERVER_BIN overrides it there).
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { resolveServer } from "#nats-servers";
 
 export interface ServerHandle {
   url: string;
-  /** "2.9.10", or undefined for an external server (ask a connection's INFO instead). */
+  /** "2.15.2"; for an external server, the version from its INFO (undefined when it cannot be read). */
   version: string | undefined;
+  /** The binary the bench started; undefined for an external server. */
+  path?: string;
+  /** From resolveServer: "NATS_SERVER_BIN", or why the pinned binary is not the one running. */
+  note?: string;
   /** True when the bench started the server (and so owns it). */
   owned: boolean;
   stop(): Promise<void>;
@@ -18,42 +26,47 @@ export interface ServerHandle {
 
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
+const INFO_TIMEOUT_MS = 3_000;
 
-export function findServerBinary(): string {
-  const env = process.env.NATS_SERVER_BIN;
-  if (env) {
-    if (!existsSync(env)) throw new Error(`NATS_SERVER_BIN=${env} does not exist`);
-    return env;
-  }
-  for (const p of ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]) {
-    if (existsSync(p)) return p;
-  }
-  try {
-    const p = execFileSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).trim();
-    if (p) return p;
-  } catch {
-    // not on PATH
-  }
-  throw new Error("nats-server not found: install it or set NATS_SERVER_BIN (or point NATS_URL at a server)");
-}
-
-function binaryVersion(bin: string): string | undefined {
-  try {
-    const out = execFileSync(bin, ["--version"], { encoding: "utf8" }).trim();
-    return /v?(\d+\.\d+\.\d+\S*)/.exec(out)?.[1] ?? out;
-  } catch {
-    return undefined;
-  }
+/** The version in the INFO line a server sends first; undefined when it cannot be read. */
+export function infoVersion(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let u: URL;
+    try {
+      u = new URL(url.includes("://") ? url.split(",")[0] : `nats://${url.split(",")[0]}`);
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    const sock = netConnect({ host: u.hostname || "127.0.0.1", port: Number(u.port || 4222) });
+    let buf = "";
+    const done = (v: string | undefined) => { sock.destroy(); clearTimeout(timer); resolve(v); };
+    const timer = setTimeout(() => done(undefined), INFO_TIMEOUT_MS);
+    sock.setEncoding("utf8");
+    sock.on("data", (s: string) => {
+      buf += s;
+      const end = buf.indexOf("\r\n");
+      if (end < 0) return;
+      try {
+        const info = JSON.parse(buf.slice(0, end).replace(/^INFO\s+/, "")) as { version?: string };
+        done(info.version);
+      } catch {
+        done(undefined);
+      }
+    });
+    sock.on("error", () => done(undefined));
+  });
 }
 
 /** Uses $NATS_URL when set; otherwise starts a nats-server that `stop()` (or process exit) ends. */
 export async function startServer(): Promise<ServerHandle> {
   const external = process.env.NATS_URL;
   if (external) {
-    return { url: external, version: undefined, owned: false, stop: async () => {}, onLog: () => () => {} };
+    return { url: external, version: await infoVersion(external), owned: false, stop: async () => {}, onLog: () => () => {} };
   }
 
-  const bin = findServerBinary();
+  const resolved = resolveServer("current");
+  const bin = resolved.path;
   const dir = mkdtempSync(join(tmpdir(), "tsnats-bench-"));
   const conf = join(dir, "server.conf");
   writeFileSync(conf, [
@@ -93,7 +106,9 @@ export async function startServer(): Promise<ServerHandle> {
     const url = await waitForPortsFile(child, dir, () => exited, logTail);
     return {
       url,
-      version: binaryVersion(bin),
+      version: resolved.version,
+      path: bin,
+      ...(resolved.note ? { note: resolved.note } : {}),
       owned: true,
       stop: async () => {
         await stopChild(child, () => exited);

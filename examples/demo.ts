@@ -19,7 +19,7 @@ async function findServer(): Promise<{ url: string; owned?: ServerHandle }> {
     delete process.env.NATS_URL;
     const owned = await startServer();
     if (saved !== undefined) process.env.NATS_URL = saved;
-    say(`no server answered at ${url}: started nats-server ${owned.version ?? ""} at ${owned.url}`);
+    say(`no server answered at ${url}: started nats-server ${owned.version ?? ""} (${owned.path}${owned.note ? `, ${owned.note}` : ""}) at ${owned.url}`);
     return { url: owned.url, owned };
   }
 }

@@ -1,8 +1,7 @@
 // Fresh-machine set-up shared by `npm test`, `npm run demo` and `npm run bench`:
-// installs dependencies when missing or stale, makes sure nats-server is present
-// (installing Debian's package when we are root), installs Chromium for the browser test
+// installs dependencies when missing or stale, builds or installs the pinned nats-server versions, installs Chromium for the browser test
 // (same rule), and compiles the TypeScript.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,22 +39,40 @@ function aptInstall(pkg) {
   }
 }
 
-// 2. nats-server
-function findServer() {
-  if (process.env.NATS_SERVER_BIN && existsSync(process.env.NATS_SERVER_BIN)) return process.env.NATS_SERVER_BIN;
-  for (const p of ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]) {
-    if (existsSync(p)) return p;
+// 2. nats-server: the versions pinned in nats-servers.json (see scripts/lib/nats_servers.mjs).
+// `current` and `mid` are built from the Go module into a cache outside the repository the first
+// time; `oldest` is Debian's package. `npm run demo` does not wait for a build (--no-build-servers).
+const servers = await import("./lib/nats_servers.mjs");
+if (!process.argv.includes("--no-server") && !process.env.NATS_SERVER_BIN) {
+  const pins = servers.pinnedServers();
+  if (!servers.systemServerPath()) {
+    if (process.getuid && process.getuid() === 0) {
+      log(`installing Debian's nats-server (${pins.oldest.version}, the oldest supported)`);
+      aptInstall("nats-server");
+    } else {
+      console.error(`[setup] Debian's nats-server (${pins.oldest.version}) is missing and we are not root: install it with \`sudo apt-get install nats-server\`.`);
+    }
   }
-  try { return execFileSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).trim() || null; } catch { return null; }
-}
-if (!process.argv.includes("--no-server") && !findServer()) {
-  if (process.getuid && process.getuid() === 0) {
-    log("nats-server is missing: installing Debian's package");
-    aptInstall("nats-server");
-  } else {
-    console.error("[setup] nats-server was not found and we are not root.");
-    console.error("[setup] Install it (Debian: `sudo apt-get install nats-server`) or set NATS_SERVER_BIN.");
-    process.exit(1);
+  if (!process.argv.includes("--no-build-servers") && process.env.npm_lifecycle_event !== "demo") {
+    for (const role of servers.ROLES) {
+      if (pins[role].from !== "go") continue;
+      const why = servers.buildGoServer(pins[role].version, log);
+      if (why) {
+        console.error(`[setup] cannot build nats-server ${pins[role].version} (${why}); tests run against the newest nats-server found instead.`);
+        if (!servers.goCommand()) break;
+      }
+    }
+  }
+  if (!quiet) {
+    for (const role of servers.ROLES) {
+      try {
+        const r = servers.resolveServer(role);
+        log(`nats-server ${role.padEnd(7)} ${r.version.padEnd(8)} ${r.path}${r.note ? ` (${r.note})` : ""}`);
+      } catch (err) {
+        console.error(`[setup] ${err.message}`);
+        process.exit(1);
+      }
+    }
   }
 }
 

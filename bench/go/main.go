@@ -1,11 +1,13 @@
 // natsgo-bench: one benchmark run with nats.go, for bench/client_go.ts.
 //
-//	natsgo-bench version
+//	natsgo-bench version      (prints nats.Version and the Go release: "1.55.0 go1.26.8")
 //	natsgo-bench -url nats://127.0.0.1:4222 -kind pub|pubsub|pubsub1|req|reqpar -size 128 -count 100000 [-inflight 100] -tag T
 //
 // It does an untimed warm-up of 10% of the messages, times the rest, and prints one JSON line with
-// the fields of RunMetrics in bench/adapter.ts (no GC fields). Built in GOPATH mode against
-// Debian's golang-github-nats-io-go-nats-dev; see client_go.ts.
+// the fields of RunMetrics in bench/adapter.ts (no GC fields). Built as the Go module in this
+// folder (go.mod pins nats.go), or, as a fallback, in GOPATH mode against Debian's
+// golang-github-nats-io-go-nats-dev (nats.go 1.22, Go 1.19); see client_go.ts. So it uses only
+// API present in both nats.go 1.22 and the pinned version, and Go language features of Go 1.19.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -307,7 +310,7 @@ func (b *bench) finish(r *result, done int64, elapsed time.Duration) {
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "version" {
-		fmt.Println(nats.Version)
+		fmt.Println(nats.Version, runtime.Version())
 		return
 	}
 	url := flag.String("url", nats.DefaultURL, "server URL")

@@ -5,7 +5,6 @@ import {
   InvalidArgumentError,
   MaxPayloadExceededError,
   NatsError,
-  NoServersError,
   PermissionViolationError,
   ProtocolError,
   ReconnectBufferExceededError,
@@ -20,6 +19,7 @@ import { encodeUtf8 } from "../protocol/bytes.js";
 import { MsgHdrs } from "../protocol/headers.js";
 import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, subjectMatches } from "../protocol/subject.js";
 import type { Transport, TransportEvents, TransportFactory } from "../transport/transport.js";
+import { FailedAttempts } from "./connect_failure.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Handshake } from "./handshake.js";
 import { Pings } from "./pings.js";
@@ -137,6 +137,7 @@ export class NatsConnection implements ParserHandler {
       return;
     }
     let lastErr: unknown;
+    const failed = new FailedAttempts();
     for (let i = 0; i < this.pool.size; i++) {
       const server = this.pool.selectNext()!;
       server.lastAttempt = Date.now();
@@ -145,11 +146,12 @@ export class NatsConnection implements ParserHandler {
         return;
       } catch (err) {
         lastErr = err;
+        failed.add(server.hostport, err);
       }
     }
     this.state = "closed";
     this.resolveClosed(lastErr as Error);
-    throw connectFailure(lastErr);
+    throw connectFailure(lastErr, failed);
   }
 
   /** One attempt: transport, handshake, then this connection takes over the link. */
@@ -256,11 +258,12 @@ export class NatsConnection implements ParserHandler {
 
   private async reconnectLoop(initial: boolean, cause?: Error): Promise<void> {
     let lastErr: unknown = cause;
+    const failed = new FailedAttempts();
     while (this.state === "reconnecting") {
       const next = await this.policy.next(() => this.state === "reconnecting");
       if (this.state !== "reconnecting") return;
       if (!next) {
-        this.doClose(lastErr instanceof NatsError && lastErr.code !== "CONNECTION_ERROR" ? lastErr : new NoServersError(undefined, { cause: lastErr }));
+        this.doClose(lastErr instanceof NatsError && lastErr.code !== "CONNECTION_ERROR" ? lastErr : failed.error(lastErr));
         return;
       }
       this.emit({ type: "reconnecting", server: next.server.hostport, attempt: next.attempt, delay: next.delay });
@@ -269,6 +272,7 @@ export class NatsConnection implements ParserHandler {
         return;
       } catch (err) {
         lastErr = err;
+        failed.add(next.server.hostport, err);
         this.policy.failed(next.server, err as Error);
       }
     }
@@ -694,7 +698,8 @@ export class NatsConnection implements ParserHandler {
   }
 }
 
-function connectFailure(err: unknown): Error {
+/** Why connect() failed: the last server's specific error, or NoServersError naming every server tried. */
+function connectFailure(err: unknown, failed: FailedAttempts): Error {
   if (err instanceof NatsError && err.code !== "CONNECTION_ERROR" && err.code !== "TIMEOUT") return err;
-  return new NoServersError(undefined, { cause: err });
+  return failed.error(err);
 }

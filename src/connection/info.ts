@@ -22,5 +22,9 @@ export interface ServerInfo {
   jetstream?: boolean;
   domain?: string;
   cluster?: string;
+  /** JetStream API level (nats-server 2.11+; absent before). */
+  api_lvl?: number;
+  /** The server's curve public key (nats-server 2.10+). */
+  xkey?: string;
   [k: string]: unknown;
 }

@@ -1,19 +1,9 @@
 import { InvalidArgumentError } from "../util/errors.js";
 import type { Authenticator } from "../auth/authenticator.js";
+import type { TlsOptions } from "../transport/transport.js";
 
-/** TLS settings (PEM text or file paths). */
-export interface TlsOptions {
-  ca?: string | Uint8Array | (string | Uint8Array)[];
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-  /** Perform the TLS handshake before the server's INFO (needs nats-server 2.10.4+). */
-  handshakeFirst?: boolean;
-  rejectUnauthorized?: boolean;
-  servername?: string;
-}
+// TLS settings are the transport's (it is what applies them); re-exported for the connection's users.
+export type { TlsOptions };
 
 /** Options of {@link connect}. Every field is optional. */
 export interface ConnectionOptions {

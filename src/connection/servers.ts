@@ -1,17 +1,11 @@
 import { InvalidArgumentError } from "../util/errors.js";
+import type { Endpoint, Scheme } from "../transport/transport.js";
 import { DEFAULT_PORT } from "./options.js";
 
-export type Scheme = "nats" | "tls" | "ws" | "wss";
+export type { Scheme };
 
-/** One server of the pool. */
-export interface Server {
-  scheme: Scheme;
-  hostname: string;
-  port: number;
-  /** "host:port" (IPv6 in brackets). */
-  hostport: string;
-  /** Path (and query) of a ws:// or wss:// URL, e.g. "/nats" behind a proxy ("" otherwise). */
-  path: string;
+/** One server of the pool: where to connect (what the transport reads), and the pool's bookkeeping. */
+export interface Server extends Endpoint {
   /** Credentials given in this server's URL (used for this server only). */
   user?: string;
   pass?: string;

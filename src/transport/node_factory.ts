@@ -1,6 +1,5 @@
 import { ConnectionError, TlsError } from "../util/errors.js";
-import type { TlsOptions } from "../connection/options.js";
-import type { TransportFactory } from "./transport.js";
+import type { TlsOptions, TransportFactory } from "./transport.js";
 import { TcpTransport } from "./tcp.js";
 import { nodeTlsOptions } from "./tls.js";
 import { globalWebSocket, WebSocketTransport, type WebSocketConstructor, type WebSocketLike, type WebSocketOpener } from "./websocket.js";

@@ -1,8 +1,6 @@
 import { connect as netConnect, type Socket } from "node:net";
-import { ConnectionError, TlsError } from "../util/errors.js";
-import type { Server } from "../connection/servers.js";
-import type { TlsOptions } from "../connection/options.js";
-import type { Transport, TransportConnectOptions, TransportEvents } from "./transport.js";
+import { ConnectionError, TimeoutError, TlsError } from "../util/errors.js";
+import type { Endpoint, TlsOptions, Transport, TransportConnectOptions, TransportEvents } from "./transport.js";
 import { connectTlsFirst, upgradeSocket } from "./tls.js";
 
 /** A TCP connection (node:net), upgradable to TLS after the server's INFO. */
@@ -18,7 +16,7 @@ export class TcpTransport implements Transport {
     this.attach(socket);
   }
 
-  static connect(server: Server, opts: TransportConnectOptions, events: TransportEvents): Promise<TcpTransport> {
+  static connect(server: Endpoint, opts: TransportConnectOptions, events: TransportEvents): Promise<TcpTransport> {
     if (opts.tls?.handshakeFirst) {
       // TLS before INFO (nats-server 2.10.4+ with `handshake_first`)
       return connectTlsFirst(server.hostname, server.port, opts.tls, opts.timeout).then((socket) => {
@@ -31,7 +29,7 @@ export class TcpTransport implements Transport {
       const socket = netConnect({ host: server.hostname, port: server.port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new ConnectionError(`timed out connecting to ${server.hostport} after ${opts.timeout} ms`));
+        reject(new ConnectionError(`timed out connecting to ${server.hostport} after ${opts.timeout} ms`, { cause: new TimeoutError(`connect timeout (${opts.timeout} ms)`) }));
       }, opts.timeout);
       const onError = (err: Error) => {
         clearTimeout(timer);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
 import { ConnectionError, TlsError } from "../util/errors.js";
-import type { TlsOptions } from "../connection/options.js";
+import type { TlsOptions } from "./transport.js";
 
 function pem(v: string | Uint8Array): string | Buffer {
   return typeof v === "string" ? v : Buffer.from(v);

@@ -1,5 +1,33 @@
-import type { TlsOptions } from "../connection/options.js";
-import type { Server } from "../connection/servers.js";
+// The transport owns the types it is given (where to connect, TLS settings); the connection layer
+// builds on them (its pool's `Server` is an `Endpoint`, `ConnectionOptions.tls` is `TlsOptions`).
+
+/** URL schemes: nats:// and tls:// over TCP, ws:// and wss:// over WebSocket. */
+export type Scheme = "nats" | "tls" | "ws" | "wss";
+
+/** Where a transport connects: what it reads of a server of the connection's pool. */
+export interface Endpoint {
+  scheme: Scheme;
+  hostname: string;
+  port: number;
+  /** "host:port" (IPv6 in brackets). */
+  hostport: string;
+  /** Path (and query) of a ws:// or wss:// URL, e.g. "/nats" behind a proxy ("" otherwise). */
+  path: string;
+}
+
+/** TLS settings (PEM text or file paths). */
+export interface TlsOptions {
+  ca?: string | Uint8Array | (string | Uint8Array)[];
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** Perform the TLS handshake before the server's INFO (needs nats-server 2.10.4+). */
+  handshakeFirst?: boolean;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
 
 /** Where a transport reports what happens to it. */
 export interface TransportEvents {
@@ -35,4 +63,4 @@ export interface TransportConnectOptions {
   tls?: TlsOptions | null;
 }
 
-export type TransportFactory = (server: Server, opts: TransportConnectOptions, events: TransportEvents) => Promise<Transport>;
+export type TransportFactory = (server: Endpoint, opts: TransportConnectOptions, events: TransportEvents) => Promise<Transport>;

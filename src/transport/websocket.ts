@@ -3,9 +3,8 @@
 // `WebSocket` by default (browsers, Deno, Node 22+); Node's factory supplies one that falls back
 // to the optional `ws` package (see node_factory.ts).
 import { encodeUtf8, concatBytes } from "../protocol/bytes.js";
-import { ConnectionError, NatsError, TlsError } from "../util/errors.js";
-import type { Server } from "../connection/servers.js";
-import type { Transport, TransportConnectOptions, TransportEvents, TransportFactory } from "./transport.js";
+import { ConnectionError, NatsError, TimeoutError, TlsError } from "../util/errors.js";
+import type { Endpoint, Transport, TransportConnectOptions, TransportEvents, TransportFactory } from "./transport.js";
 
 /** The part of the WHATWG WebSocket API used here (the `ws` package implements it too). */
 export interface WebSocketLike {
@@ -24,7 +23,7 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string, ...rest: any[]) => WebSocketLike;
 
 /** Creates the socket for `url` (still connecting when returned). */
-export type WebSocketOpener = (url: string, server: Server, opts: TransportConnectOptions) => WebSocketLike | Promise<WebSocketLike>;
+export type WebSocketOpener = (url: string, server: Endpoint, opts: TransportConnectOptions) => WebSocketLike | Promise<WebSocketLike>;
 
 const OPEN = 1;
 /** `write()` returns false once this many bytes wait in the socket... */
@@ -48,7 +47,7 @@ export const globalWebSocketOpener: WebSocketOpener = (url) => {
 };
 
 /** "ws://host:port" / "wss://host:port" for a server of the pool. */
-export function webSocketUrl(server: Server): string {
+export function webSocketUrl(server: Endpoint): string {
   return `${server.scheme === "wss" ? "wss" : "ws"}://${server.hostport}${server.path}`;
 }
 
@@ -98,7 +97,7 @@ export class WebSocketTransport implements Transport {
   }
 
   /** Opens a WebSocket to `server` and resolves once it is open. */
-  static async connect(server: Server, opts: TransportConnectOptions, events: TransportEvents, open: WebSocketOpener = globalWebSocketOpener): Promise<WebSocketTransport> {
+  static async connect(server: Endpoint, opts: TransportConnectOptions, events: TransportEvents, open: WebSocketOpener = globalWebSocketOpener): Promise<WebSocketTransport> {
     const url = webSocketUrl(server);
     let ws: WebSocketLike;
     try {
@@ -129,7 +128,7 @@ export class WebSocketTransport implements Transport {
         }
         reject(err);
       };
-      const timer = setTimeout(() => fail(new ConnectionError(`timed out connecting to ${this.url} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => fail(new ConnectionError(`timed out connecting to ${this.url} after ${timeoutMs} ms`, { cause: new TimeoutError(`connect timeout (${timeoutMs} ms)`) })), timeoutMs);
       ws.onopen = () => {
         if (settled) return;
         settled = true;

@@ -153,23 +153,46 @@ describe("option validation", () => {
 });
 
 describe("connection failures", () => {
-  it("no server listening: NoServersError with the socket error as cause", async () => {
+  it("no server listening: NoServersError naming the server and why, with the socket error as cause", async () => {
     const port = await freePort();
     await assert.rejects(connect({ servers: `127.0.0.1:${port}`, reconnect: false }), (e: unknown) => {
       assert.ok(e instanceof NoServersError, `expected NoServersError, got ${String(e)}`);
       assert.equal(e.code, "NO_SERVERS");
+      assert.equal(e.message, `could not connect to any server: 127.0.0.1:${port} (ECONNREFUSED)`);
       assert.ok(e.cause instanceof Error, "cause must be set");
       assert.ok(e.cause instanceof ConnectionError, String(e.cause));
       return true;
     });
   });
 
-  it("several dead servers: every one is tried once, then NoServersError", async () => {
+  it("several dead servers: every one is tried once, then NoServersError naming each", async () => {
     const ports = await Promise.all([freePort(), freePort(), freePort()]);
     await assert.rejects(
       connect({ servers: ports.map((p) => `nats://127.0.0.1:${p}`), maxReconnectAttempts: -1, reconnectTimeWait: 10 }),
-      (e: unknown) => e instanceof NoServersError && e.cause instanceof Error,
+      (e: unknown) => {
+        assert.ok(e instanceof NoServersError && e.cause instanceof Error, String(e));
+        // the pool is shuffled: each server once, in any order
+        const tried = e.message.replace("could not connect to any server: ", "").split(", ").sort();
+        assert.deepEqual(tried, ports.map((p) => `127.0.0.1:${p} (ECONNREFUSED)`).sort(), e.message);
+        return true;
+      },
     );
+  });
+
+  it("the message lists the servers in the order tried, each with a short reason; cause is the last error", async () => {
+    const locked = await NatsServer.start({ config: `authorization { user: "alice", password: "right" }` });
+    try {
+      const dead = await freePort();
+      await assert.rejects(connect({ servers: [locked.url, `127.0.0.1:${dead}`], user: "alice", pass: "wrong", noRandomize: true }), (e: unknown) => {
+        assert.ok(e instanceof NoServersError, `expected NoServersError, got ${String(e)}`);
+        assert.equal(e.code, "NO_SERVERS");
+        assert.equal(e.message, `could not connect to any server: ${locked.hostport} (AUTHORIZATION_VIOLATION), 127.0.0.1:${dead} (ECONNREFUSED)`);
+        assert.ok(e.cause instanceof ConnectionError, `cause should be the last server's error: ${String(e.cause)}`);
+        return true;
+      });
+    } finally {
+      await locked.stop();
+    }
   });
 
   it("a server that never sends INFO: connect() rejects after the connect timeout", async () => {
@@ -180,6 +203,7 @@ describe("connection failures", () => {
       await assert.rejects(p, (e: unknown) => {
         assert.ok(e instanceof NatsError, String(e));
         assert.equal(e.code, "NO_SERVERS");
+        assert.equal(e.message, `could not connect to any server: ${fake.hostport} (TIMEOUT)`);
         assert.ok(e.cause instanceof TimeoutError, `cause should be a TimeoutError: ${String(e.cause)}`);
         return true;
       });

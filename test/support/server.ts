@@ -4,12 +4,15 @@
  * All children are SIGKILLed when the test process exits, so no test leaves a server running.
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, accessSync, constants as fsConstants } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, rm, writeFile, unlink } from "node:fs/promises";
 import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { poll, PollAbort, readPortsFile, portOf, portsFilePath, type PortsInfo } from "./ports.js";
+import { compareVersions, resolveServer, ROLES, type ResolvedServer, type ServerRole } from "#nats-servers";
+
+export type { ServerRole } from "#nats-servers";
 
 const HOST = "127.0.0.1";
 const STDERR_LIMIT = 1024 * 1024;
@@ -18,8 +21,15 @@ const STOP_GRACE_MS = 5_000;
 
 /** Options for {@link NatsServer.start}. */
 export interface ServerOptions {
-  /** Enable JetStream with `store_dir` inside the server's temp dir. */
-  jetstream?: boolean;
+  /** Which pinned nats-server to run: `current` (default, see {@link defaultRole}), `mid` or `oldest`. */
+  version?: ServerRole;
+  /**
+   * Enable JetStream with `store_dir` inside the server's temp dir; an object adds a JetStream
+   * `domain` and memory/file limits (e.g. "64MB").
+   */
+  jetstream?: boolean | { domain?: string; maxMemory?: string; maxFile?: string };
+  /** Leaf nodes: `listen` opens a leafnode port (-1); `remotes` are leafnode URLs to solicit. */
+  leafnodes?: { listen?: boolean; remotes?: string[] };
   /** Extra config text appended verbatim (auth blocks, tls, accounts, leafnodes...). */
   config?: string;
   /** `websocket { port: -1, no_tls: true }`, or with the given TLS text (`tls {...}` block or its body). */
@@ -41,22 +51,29 @@ export interface ServerOptions {
   lameDuckDuration?: string;
 }
 
-/** Path of the nats-server binary: `NATS_SERVER_BIN`, else /usr/sbin/nats-server, else a PATH lookup. */
-export function serverBinary(): string {
-  const env = process.env.NATS_SERVER_BIN;
-  if (env) return env;
-  if (existsSync("/usr/sbin/nats-server")) return "/usr/sbin/nats-server";
-  for (const d of (process.env.PATH ?? "").split(delimiter)) {
-    if (!d) continue;
-    const p = join(d, "nats-server");
-    try {
-      accessSync(p, fsConstants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  return "nats-server";
+/**
+ * The server role a launch uses unless its options name one: `TSNATS_SERVER` (`current`, `mid`,
+ * `oldest`; scripts/run-tests.mjs sets it for the second pass of the core suites), else `current`.
+ */
+export function defaultRole(): ServerRole {
+  const r = process.env.TSNATS_SERVER as ServerRole | undefined;
+  if (r && !ROLES.includes(r)) throw new Error(`TSNATS_SERVER=${r}: want one of ${ROLES.join(", ")}`);
+  return r ?? "current";
+}
+
+/** Path and version of the nats-server binary for a role (see scripts/lib/nats_servers.mjs). */
+export function serverFor(role: ServerRole = defaultRole()): ResolvedServer {
+  return resolveServer(role);
+}
+
+/** Path of the nats-server binary for a role (default: {@link defaultRole}). */
+export function serverBinary(role?: ServerRole): string {
+  return serverFor(role).path;
+}
+
+/** True when `version` ("2.15.2") is at least `min` ("2.11.0"). */
+export function versionAtLeast(version: string, min: string): boolean {
+  return compareVersions(version, min) >= 0;
 }
 
 // ---- process bookkeeping: kill every live child when the test process goes away ----
@@ -161,6 +178,8 @@ export class NatsServer {
   readonly configFile: string;
   /** What the server printed on stderr so far, across restarts (last ~1 MiB). */
   readonly stderr: () => string;
+  /** The binary this server runs, its version ("2.15.2") and role. */
+  readonly binary: ResolvedServer;
 
   readonly #opts: ServerOptions;
   readonly #out = new OutputBuffer();
@@ -172,6 +191,7 @@ export class NatsServer {
   #clusterPort?: number;
   #websocketPort?: number;
   #monitorPort?: number;
+  #leafnodePort?: number;
 
   private constructor(opts: ServerOptions) {
     this.#opts = { ...opts };
@@ -179,6 +199,7 @@ export class NatsServer {
     ownedDirs.add(this.dir);
     this.configFile = join(this.dir, "server.conf");
     this.stderr = () => this.#out.toString();
+    this.binary = serverFor(opts.version);
     this.#port = opts.port;
     this.#clusterPort = opts.cluster?.port;
   }
@@ -199,6 +220,14 @@ export class NatsServer {
   get port(): number {
     return this.#port!;
   }
+  /** The version of the running binary, e.g. "2.15.2". */
+  get version(): string {
+    return this.binary.version;
+  }
+  /** True when this server is at least version `min` (e.g. "2.11.0"). */
+  atLeast(min: string): boolean {
+    return versionAtLeast(this.version, min);
+  }
   /** "nats://127.0.0.1:<port>" */
   get url(): string {
     return `nats://${HOST}:${this.port}`;
@@ -218,6 +247,15 @@ export class NatsServer {
     const p = this.websocketPort;
     const tls = typeof this.#opts.websocket === "object" && this.#opts.websocket.tls;
     return p === undefined ? undefined : `${tls ? "wss" : "ws"}://${HOST}:${p}`;
+  }
+  /** The leafnode listener's port, when `leafnodes.listen` is set. */
+  get leafnodePort(): number | undefined {
+    return this.#opts.leafnodes?.listen ? this.#leafnodePort : undefined;
+  }
+  /** "nats-leaf://127.0.0.1:<port>" when `leafnodes.listen` is set. */
+  get leafnodeUrl(): string | undefined {
+    const p = this.leafnodePort;
+    return p === undefined ? undefined : `nats-leaf://${HOST}:${p}`;
   }
   get monitorPort(): number | undefined {
     return this.#opts.monitor ? this.#monitorPort : undefined;
@@ -245,7 +283,20 @@ export class NatsServer {
     ];
     if (o.serverName) lines.push(`server_name: ${q(o.serverName)}`);
     if (o.monitor) lines.push("http_port: -1");
-    if (o.jetstream) lines.push(`jetstream { store_dir: ${q(this.storeDir!)} }`);
+    if (o.jetstream) {
+      const js = typeof o.jetstream === "object" ? o.jetstream : {};
+      const extra = [
+        js.domain ? `domain: ${q(js.domain)}` : "",
+        js.maxMemory ? `max_memory_store: ${js.maxMemory}` : "",
+        js.maxFile ? `max_file_store: ${js.maxFile}` : "",
+      ].filter(Boolean);
+      lines.push(`jetstream { store_dir: ${q(this.storeDir!)}${extra.map((e) => `, ${e}`).join("")} }`);
+    }
+    if (o.leafnodes) {
+      const listen = o.leafnodes.listen ? `host: ${q(HOST)}, port: ${this.#leafnodePort ?? -1}` : "";
+      const remotes = o.leafnodes.remotes?.length ? `remotes: [ ${o.leafnodes.remotes.map((u) => `{ url: ${q(u)} }`).join(", ")} ]` : "";
+      lines.push(`leafnodes { ${[listen, remotes].filter(Boolean).join("\n  ")} }`);
+    }
     if (o.websocket) {
       const tls = typeof o.websocket === "object" ? o.websocket.tls?.trim() : undefined;
       const tlsText = !tls ? "no_tls: true" : /^tls\b/.test(tls) ? tls : `tls { ${tls} }`;
@@ -272,7 +323,7 @@ export class NatsServer {
     await writeFile(this.configFile, this.#configText());
     const args = ["-c", this.configFile];
     if (this.#opts.debug) args.push("-DV");
-    const child = spawn(serverBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(this.binary.path, args, { stdio: ["ignore", "ignore", "pipe"] });
     let spawnError: Error | undefined;
     child.on("error", (err) => (spawnError = err));
     this.#child = child;
@@ -307,12 +358,18 @@ export class NatsServer {
     if (this.#opts.cluster) required.push("cluster");
     if (this.#opts.websocket) required.push("websocket");
     if (this.#opts.monitor) required.push("monitoring");
+    // The ports file has no leafnode entry: that port is read from the server's log line.
+    const leafPort = (): number | undefined => {
+      const all = [...this.stderr().matchAll(/Listening for leafnode connections on [\d.]+:(\d+)/g)];
+      return all.length ? Number(all[all.length - 1]![1]) : undefined;
+    };
     const info = await poll(
       () => {
-        if (spawnError) throw new PollAbort(new Error(`cannot start ${serverBinary()}: ${spawnError.message}`));
+        if (spawnError) throw new PollAbort(new Error(`cannot start ${this.binary.path}: ${spawnError.message}`));
         if (!this.#running) {
           throw new PollAbort(new Error(`nats-server exited during startup (code ${child.exitCode}):\n${this.stderr()}`));
         }
+        if (this.#opts.leafnodes?.listen && leafPort() === undefined) return undefined;
         return readPortsFile(this.dir, this.#pid, required);
       },
       START_TIMEOUT_MS,
@@ -322,6 +379,7 @@ export class NatsServer {
     this.#clusterPort = portOf(info.cluster?.[0]);
     this.#websocketPort = portOf(info.websocket?.[0]);
     this.#monitorPort = portOf(info.monitoring?.[0]);
+    if (this.#opts.leafnodes?.listen) this.#leafnodePort = leafPort();
   }
 
   async #terminate(sig: NodeJS.Signals): Promise<void> {
@@ -380,7 +438,7 @@ export class NatsServer {
   /** Runs `nats-server --signal <sig>=<pid>` (ldm: lame duck, stop: SIGKILL, quit: SIGINT, reload: SIGHUP). */
   signal(sig: "ldm" | "stop" | "quit" | "reload"): Promise<void> {
     return new Promise((resolve, reject) => {
-      execFile(serverBinary(), ["--signal", `${sig}=${this.#pid}`], { timeout: 5_000 }, (err, _out, errOut) => {
+      execFile(this.binary.path, ["--signal", `${sig}=${this.#pid}`], { timeout: 5_000 }, (err, _out, errOut) => {
         if (err) reject(new Error(`nats-server --signal ${sig}=${this.#pid} failed: ${err.message} ${errOut}`));
         else resolve();
       });
@@ -505,6 +563,68 @@ export class NatsCluster {
   }
 
   /** Same as `stop()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+/**
+ * A hub server and a leaf server connected to it, each with JetStream in its own domain (`hub`,
+ * `leaf` by default): JetStream of the other side is reached through `$JS.<domain>.API`.
+ */
+export class NatsLeafPair {
+  private constructor(
+    readonly hub: NatsServer,
+    readonly leaf: NatsServer,
+  ) {}
+
+  static async start(opts: { version?: ServerRole; hubDomain?: string; leafDomain?: string } = {}): Promise<NatsLeafPair> {
+    const hub = await NatsServer.start({
+      version: opts.version,
+      serverName: "hub",
+      jetstream: { domain: opts.hubDomain ?? "hub" },
+      leafnodes: { listen: true },
+      monitor: true,
+    });
+    try {
+      const leaf = await NatsServer.start({
+        version: opts.version,
+        serverName: "leaf",
+        jetstream: { domain: opts.leafDomain ?? "leaf" },
+        leafnodes: { remotes: [hub.leafnodeUrl!.replace("nats-leaf://", "nats://")] },
+        monitor: true,
+      });
+      const pair = new NatsLeafPair(hub, leaf);
+      try {
+        await pair.waitForLeaf();
+      } catch (err) {
+        await pair.stop();
+        throw err;
+      }
+      return pair;
+    } catch (err) {
+      await hub.stop();
+      throw err;
+    }
+  }
+
+  /** Resolves once the hub's /leafz lists the leaf connection. */
+  async waitForLeaf(timeoutMs = 10_000): Promise<void> {
+    await poll(
+      async () => {
+        const lz = await monitorGet<{ leafnodes?: number }>(this.hub.monitorPort!, "/leafz");
+        return (lz.leafnodes ?? 0) >= 1 ? true : undefined;
+      },
+      timeoutMs,
+      () => `leaf node did not connect to the hub within ${timeoutMs} ms`,
+      50,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.leaf.stop(), this.hub.stop()]);
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }

@@ -9,10 +9,10 @@ import { createServer as createNetServer, connect as netConnect, type Server as 
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
 import { readFileSync } from "node:fs";
 import { TlsError } from "../../src/index.js";
-import { NatsServer } from "../support/server.js";
+import { NatsServer, serverFor, versionAtLeast } from "../support/server.js";
 import { poll } from "../support/ports.js";
 import { generateCerts, serverTlsBlock, type TestCerts } from "../support/certs.js";
-import { Connections, connectFails } from "../support/helpers.js";
+import { Connections, connectFails, roundTrip } from "../support/helpers.js";
 
 const INFO = '{"server_id":"x","version":"2.10.4","proto":1,"headers":true,"max_payload":1048576,"tls_required":true}';
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -240,6 +240,43 @@ describe("handshakeFirst against a TLS-first server", () => {
   });
 });
 
+describe("handshakeFirst against a real nats-server", () => {
+  // nats-server 2.10.4 added `tls { handshake_first: true }`; older servers always send INFO in
+  // plain text first, so there handshakeFirst must be refused cleanly with TLS_ERROR.
+  let srv: NatsServer;
+  const conns = new Connections();
+  before(async () => {
+    const supported = versionAtLeast(serverFor().version, "2.10.4");
+    srv = await NatsServer.start({ config: serverTlsBlock(certs, supported ? "handshake_first: true" : "") });
+  });
+  after(async () => {
+    await conns.closeAll();
+    await srv?.stop();
+  });
+
+  it("connects and round-trips where the server has handshake_first, else fails with TLS_ERROR", async () => {
+    const opts = { servers: `tls://${srv.hostport}`, tls: { handshakeFirst: true, caFile: certs.caFile }, timeout: 2_000 };
+    if (srv.atLeast("2.10.4")) {
+      const nc = await conns.open(opts);
+      assert.equal(nc.info?.tls_required, true);
+      await roundTrip(nc);
+    } else {
+      const err = await connectFails(opts);
+      assert.equal(err.code, "TLS_ERROR", `${err.code}: ${err.message}`);
+    }
+  });
+
+  it("a client without handshakeFirst fails on a handshake_first server (no INFO comes), and connects to an older one", async () => {
+    const opts = { servers: `tls://${srv.hostport}`, tls: { caFile: certs.caFile }, timeout: 1_000 };
+    if (srv.atLeast("2.10.4")) {
+      const err = await connectFails(opts);
+      assert.ok(["TIMEOUT", "NO_SERVERS", "TLS_ERROR"].includes(err.code), `${err.code}: ${err.message}`);
+    } else {
+      await roundTrip(await conns.open(opts));
+    }
+  });
+});
+
 describe("handshakeFirst against servers that send INFO first", () => {
   let plain: NatsServer;
   let tlsSrv: NatsServer;
@@ -250,13 +287,13 @@ describe("handshakeFirst against servers that send INFO first", () => {
     await Promise.all([plain?.stop(), tlsSrv?.stop()]);
   });
 
-  it("a plain nats-server 2.9.10 fails with TLS_ERROR instead of hanging", async () => {
+  it("a plain nats-server fails with TLS_ERROR instead of hanging", async () => {
     const err = await connectFails({ servers: plain.url, tls: { handshakeFirst: true, caFile: certs.caFile }, timeout: 1_000 });
     assert.ok(err instanceof TlsError, `expected TlsError, got ${err.name}: ${err.message}`);
     assert.equal(err.code, "TLS_ERROR");
   });
 
-  it("a TLS nats-server 2.9.10 (INFO in plain text first) fails with TLS_ERROR too", async () => {
+  it("a TLS nats-server (INFO in plain text first) fails with TLS_ERROR too", async () => {
     const err = await connectFails({ servers: `tls://${tlsSrv.hostport}`, tls: { handshakeFirst: true, caFile: certs.caFile }, timeout: 1_000 });
     assert.ok(err instanceof TlsError, `expected TlsError, got ${err.name}: ${err.message}`);
   });
