@@ -35,7 +35,7 @@ function mustRun(what, cmd, args) {
 
 /** Files the tarball must not hold: anything but dist/, README, package.json and a licence. */
 function unexpectedFiles(files) {
-  return files.filter((p) => !/^(dist\/.+|README\.md|package\.json|LICEN[CS]E(\.\w+)?)$/i.test(p) || /(^|\/)(test|tests|build)\//.test(p));
+  return files.filter((p) => !/^(dist\/.+|src\/.+\.ts|README\.md|package\.json|LICEN[CS]E(\.\w+)?)$/i.test(p) || /(^|\/)(test|tests|build)\//.test(p));
 }
 
 /** Export targets that are not in the tarball. */
