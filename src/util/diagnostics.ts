@@ -8,6 +8,8 @@
  * - `tsnats:close`      { error? }               closed for good
  * - `tsnats:publish`    { subject, reply?, size } a message was accepted for sending
  * - `tsnats:request`    { subject, ms, error? }  a request completed or failed
+ * - `tsnats:js.api`     { subject, ms, error? }  a JetStream API request completed or failed
+ * - `tsnats:js.publish` { subject, ms, stream?, seq?, duplicate?, error? } a JetStream publish was acked or failed
  * Outside Node (browsers) the channels are inert.
  */
 export interface Channel {
@@ -43,6 +45,8 @@ export const channels = {
   close: ch("tsnats:close"),
   publish: ch("tsnats:publish"),
   request: ch("tsnats:request"),
+  jsApi: ch("tsnats:js.api"),
+  jsPublish: ch("tsnats:js.publish"),
 };
 
 export function publishEvent(c: Channel, message: unknown): void {

@@ -1,0 +1,87 @@
+// `jetstream(nc)`: publishing (acknowledged and windowed async), batches, counters; consumers build on it.
+import type { NatsConnection } from "../core.js";
+import { InvalidArgumentError } from "../util/errors.js";
+import { JsApi, type JetStreamOptions } from "./api.js";
+import { JetStreamManager } from "./manager.js";
+import { publishAcked } from "./publisher.js";
+import { publishHeaders, type JetStreamPublishOptions } from "./publish_options.js";
+import { DEFAULT_MAX_PENDING, PublishWindow } from "./publish_window.js";
+import { checkSubject, checkTimeout } from "./validate.js";
+import type { PubAck } from "./types.js";
+
+/** The JetStream context of a connection: publishing, and (with consumers) consuming. */
+export class JetStreamClient {
+  readonly nc: NatsConnection;
+  readonly #api: JsApi;
+  readonly #window: PublishWindow;
+  readonly #opts: JetStreamOptions;
+
+  /** Use {@link jetstream}. */
+  constructor(nc: NatsConnection, opts: JetStreamOptions = {}) {
+    this.#api = new JsApi(nc, opts);
+    const max = opts.maxPending ?? DEFAULT_MAX_PENDING;
+    if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError("maxPending must be a positive integer");
+    this.nc = nc;
+    this.#opts = { ...opts };
+    this.#window = new PublishWindow(nc, max);
+  }
+
+  /** The API client (shared by the modules built on this context). */
+  get api(): JsApi {
+    return this.#api;
+  }
+
+  /** The options this context was made with (a copy). */
+  get options(): JetStreamOptions {
+    return { ...this.#opts };
+  }
+
+  /** A manager with the same domain / prefix / timeout. */
+  jetstreamManager(): JetStreamManager {
+    return new JetStreamManager(this.nc, this.#opts);
+  }
+
+  /**
+   * Publishes to a stream and waits for its PubAck. Retries after a 503 (no stream answered) up to
+   * `retries` times; rejects with `NoStreamResponseError` when no stream captures the subject,
+   * `JetStreamApiError` (and subclasses) when the server refuses the message, `TimeoutError`.
+   */
+  publish(subject: string, data?: Uint8Array | string, opts?: JetStreamPublishOptions): Promise<PubAck> {
+    try {
+      return publishAcked(this.nc, this.#api.timeout, subject, data, opts);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * Publishes without waiting: returns the PubAck promise at once. At most `maxPending` publishes
+   * await their acks; later ones wait in the client, in order. Invalid input throws here.
+   */
+  publishAsync(subject: string, data?: Uint8Array | string, opts?: JetStreamPublishOptions): Promise<PubAck> {
+    checkSubject(subject, "subject");
+    const headers = publishHeaders(this.nc, opts);
+    return this.#window.add(subject, data, headers, opts?.timeout ?? this.#api.timeout, opts?.retries, opts?.retryWait);
+  }
+
+  /** Publishes not yet settled (awaiting acks, being retried, or waiting for the window). */
+  publishAsyncPending(): number {
+    return this.#window.pending;
+  }
+
+  /** Resolves when fewer than `maxPending` publishes are pending. */
+  publishAsyncReady(): Promise<void> {
+    return this.#window.ready();
+  }
+
+  /** Resolves when every pending async publish has settled; rejects only with `TimeoutError`. */
+  publishAsyncComplete(opts: { timeout?: number } = {}): Promise<void> {
+    checkTimeout(opts.timeout);
+    return this.#window.complete(opts.timeout);
+  }
+}
+
+/** A JetStream context for `nc` (no request is made until it is used). */
+export function jetstream(nc: NatsConnection, opts: JetStreamOptions = {}): JetStreamClient {
+  return new JetStreamClient(nc, opts);
+}
