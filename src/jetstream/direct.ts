@@ -99,7 +99,8 @@ export class DirectGets {
     if (opts.batch !== undefined) checkPositiveInt(opts.batch, "batch");
     checkTimeout(opts.timeout);
     requireFeature(this.api.nc, "direct_batch", "direct get of the last messages for subjects");
-    const self = this;
+    const batch = (body: Record<string, unknown>, eob: { pending: number; last: number; upTo: number }): AsyncGenerator<StoredMsg> =>
+      this.#batch(stream, body, opts.timeout, eob);
     return (async function* () {
       const body: Record<string, unknown> = { multi_last: subjects };
       if (opts.batch !== undefined) body.batch = opts.batch;
@@ -107,7 +108,7 @@ export class DirectGets {
       if (opts.up_to_time !== undefined) body.up_to_time = opts.up_to_time instanceof Date ? opts.up_to_time.toISOString() : opts.up_to_time;
       for (;;) {
         const eob = { pending: 0, last: 0, upTo: 0 };
-        yield* self.#batch(stream, body, opts.timeout, eob);
+        yield* batch(body, eob);
         if (eob.pending <= 0 || eob.last === 0) return;
         body.seq = eob.last + 1;
         if (eob.upTo) body.up_to_seq = eob.upTo;
