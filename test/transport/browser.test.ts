@@ -12,6 +12,8 @@ import * as nodeEntry from "../../src/index.js";
 
 const BROWSER_JS = fileURLToPath(new URL("../../src/browser.js", import.meta.url));
 const INDEX_JS = fileURLToPath(new URL("../../src/index.js", import.meta.url));
+/** The subpath modules built on the core: each must bundle for the browser too. */
+const MODULE_ENTRIES = ["jetstream"].map((m) => [m, fileURLToPath(new URL(`../../src/${m}/index.js`, import.meta.url))] as const);
 
 /** `import ... from "node:x"`, `import("node:x")`, `export ... from "node:x"`, `require("node:x")`. */
 const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']node:[^"']*["']/;
@@ -57,6 +59,18 @@ describe("browser bundle", () => {
     const nodeOnly = inputs.filter((p) => /src\/transport\/(tcp|tls|node_factory)\.js$|node_modules\/ws\//.test(p));
     assert.deepEqual(nodeOnly, []);
   });
+
+  for (const [name, entry] of MODULE_ENTRIES) {
+    it(`tsnats/${name} bundles for the browser with no node: import and no Node transport`, async () => {
+      const r = await bundle(entry);
+      assert.deepEqual(r.errors, []);
+      const out = r.outputFiles[0]!.text;
+      assert.equal(NODE_IMPORT.exec(out), null, `tsnats/${name} imports a Node module`);
+      const ins = inputsOf(r.metafile);
+      assert.deepEqual(ins.filter((p) => p.startsWith("node:") || /src\/transport\/(tcp|tls|node_factory)\.js$/.test(p)), []);
+      assert.ok(ins.some((p) => p.includes(`src/${name}/`)));
+    });
+  }
 
   it("the same check catches the Node entry (which needs node:net)", async () => {
     const err = await bundle(INDEX_JS).then(
