@@ -43,7 +43,9 @@ export function guardStreamConfig(nc: NatsConnection, cfg: Partial<StreamConfig>
   }
   for (const s of [...(cfg.sources ?? []), ...(cfg.mirror ? [cfg.mirror] : [])]) {
     if (meaningful(s.subject_transforms)) requireFeature(nc, "source_subject_transforms", "source 'subject_transforms'");
+    if (meaningful(s.consumer)) requireFeature(nc, "source_consumer", "source 'consumer'");
   }
+  if (meaningful(cfg.placement?.preferred)) requireFeature(nc, "placement_preferred", "placement 'preferred'");
 }
 
 export function guardConsumerConfig(nc: NatsConnection, cfg: Partial<ConsumerConfig>): void {
@@ -51,6 +53,7 @@ export function guardConsumerConfig(nc: NatsConnection, cfg: Partial<ConsumerCon
     if (meaningful(cfg[field])) requireFeature(nc, feature, `consumer config '${field}'`);
   }
   if (cfg.priority_policy === "prioritized") requireFeature(nc, "prioritized_policy", "priority_policy 'prioritized'");
+  if (cfg.ack_policy === "flow_control") requireFeature(nc, "ack_flow_control", "ack_policy 'flow_control'");
 }
 
 /** The first field the caller set meaningfully that the echoed config does not have, if any. */

@@ -140,7 +140,7 @@ export class Consumers {
   async #pause(stream: string, name: string, body: object, opts?: ApiCallOptions): Promise<ConsumerPauseResponse> {
     const r = await this.api.request<ConsumerPauseResponse & { type?: string }>(`CONSUMER.PAUSE.${stream}.${name}`, body, opts);
     const out: ConsumerPauseResponse = { paused: r.paused === true };
-    if (r.pause_until) out.pause_until = r.pause_until;
+    if (r.pause_until && !r.pause_until.startsWith("0001-01-01")) out.pause_until = r.pause_until;
     if (typeof r.pause_remaining === "number") out.pause_remaining = r.pause_remaining / 1e6;
     return out;
   }
@@ -154,7 +154,7 @@ export class Consumers {
     await this.api.request(`CONSUMER.UNPIN.${stream}.${name}`, { group }, opts);
   }
 
-  /** [2.14+] Resets a consumer to deliver from `seq` (default: its start policy) again (ADR-60). */
+  /** [2.14+] Resets a consumer to deliver from `seq` (default: its ack floor + 1) again (ADR-60). */
   async reset(stream: string, name: string, seq?: number, opts?: ApiCallOptions): Promise<ConsumerResetResponse> {
     checkName(stream, "stream name");
     checkName(name, "consumer name");

@@ -7,6 +7,7 @@ import { JetStreamApiError } from "./errors.js";
 import { requireFeature } from "./features.js";
 import { checkFilter, checkKeys, checkName, checkPositiveInt, checkTimeout } from "./validate.js";
 import { DIRECT, storedFromDirect } from "./stored_msg.js";
+import { checkMsgRequest } from "./streams.js";
 import type { MsgRequest, StoredMsg } from "./types.js";
 
 export interface DirectBatchOptions {
@@ -50,7 +51,7 @@ export class DirectGets {
   /** One message (by seq, last on a subject, next on a subject); null when there is none. */
   async getMessage(stream: string, query: MsgRequest, opts: ApiCallOptions = {}): Promise<StoredMsg | null> {
     checkName(stream, "stream name");
-    checkKeys(query, ["seq", "last_by_subj", "next_by_subj"], "message query");
+    checkMsgRequest(query);
     const q = query as { last_by_subj?: string };
     const literalLast = q.last_by_subj !== undefined && Object.keys(query).length === 1 && !WILDCARD.test(q.last_by_subj);
     if (q.last_by_subj !== undefined) checkFilter(q.last_by_subj, "last_by_subj");

@@ -7,6 +7,8 @@ import { publishAcked } from "./publisher.js";
 import { publishHeaders, type JetStreamPublishOptions } from "./publish_options.js";
 import { DEFAULT_MAX_PENDING, PublishWindow } from "./publish_window.js";
 import { checkSubject, checkTimeout } from "./validate.js";
+import { Batch, type BatchOptions } from "./batch.js";
+import { Counters } from "./counters.js";
 import type { PubAck } from "./types.js";
 
 /** The JetStream context of a connection: publishing, and (with consumers) consuming. */
@@ -62,6 +64,16 @@ export class JetStreamClient {
     checkSubject(subject, "subject");
     const headers = publishHeaders(this.nc, opts);
     return this.#window.add(subject, data, headers, opts?.timeout ?? this.#api.timeout, opts?.retries, opts?.retryWait);
+  }
+
+  /** [2.12+] An atomic batch: `add()` messages, then `commit()`; all are stored or none. */
+  batch(opts?: BatchOptions): Batch {
+    return new Batch(this.nc, this.#api.timeout, opts);
+  }
+
+  /** [2.12+] The counters of a stream with `allow_msg_counter`. */
+  counters(stream: string): Counters {
+    return new Counters(this.nc, this.#api, this.jetstreamManager().streams, stream);
   }
 
   /** Publishes not yet settled (awaiting acks, being retried, or waiting for the window). */

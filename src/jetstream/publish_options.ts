@@ -20,19 +20,19 @@ export interface PublishExpectations {
   lastSubjectSequenceSubject?: string;
 }
 
-/** A message schedule (ADR-51) [2.12+]: exactly one of `at`, `every`, `cron`. */
+/** A message schedule (ADR-51): exactly one of `at` [2.12+], `every`, `cron` [2.14+]. */
 export interface ScheduleOptions {
   /** Publish once at this time. */
   at?: Date | string;
-  /** Publish every interval (ms, or a Go duration such as "5m"). */
+  /** Publish every interval (ms, or a Go duration such as "5m") [2.14+]. */
   every?: number | string;
-  /** A cron expression (seconds minutes hours day-of-month month day-of-week) or a predefined one (`@hourly`). */
+  /** [2.14+] A cron expression of 6 fields (seconds minutes hours day-of-month month day-of-week) or `@hourly`, `@daily`, … */
   cron?: string;
   /** The subject the scheduled message is published to. */
   target: string;
   /** TTL of each produced message (ms or Go duration). */
   ttl?: number | string;
-  /** IANA time zone for `cron`. */
+  /** IANA time zone for `cron` [2.14+]. */
   timeZone?: string;
 }
 
@@ -126,6 +126,7 @@ function scheduleHeaders(nc: NatsConnection, s: ScheduleOptions, h: MsgHdrs): vo
   const kinds = [s.at, s.every, s.cron].filter((v) => v !== undefined).length;
   if (kinds !== 1) throw new InvalidArgumentError("schedule: give exactly one of at, every, cron");
   checkSubject(s.target, "schedule.target");
+  if (/(^|\.)[*>](\.|$)/.test(s.target)) throw new InvalidArgumentError("schedule.target must be a literal subject (no wildcards)");
   let spec: string;
   if (s.at !== undefined) {
     const d = s.at instanceof Date ? s.at : new Date(s.at);
@@ -138,6 +139,11 @@ function scheduleHeaders(nc: NatsConnection, s: ScheduleOptions, h: MsgHdrs): vo
     spec = s.cron!;
   }
   requireFeature(nc, "schedules", "message schedules");
+  if (s.at === undefined) requireFeature(nc, "schedules_every_cron", "schedules with @every or cron");
+  if (s.timeZone !== undefined) {
+    if (s.cron === undefined) throw new InvalidArgumentError("schedule.timeZone applies to cron schedules only");
+    requireFeature(nc, "schedules_every_cron", "schedule time zones");
+  }
   h.set("Nats-Schedule", spec);
   h.set("Nats-Schedule-Target", s.target);
   if (s.ttl !== undefined) h.set("Nats-Schedule-TTL", durationHeader(s.ttl, "schedule.ttl", 1000));

@@ -9,7 +9,8 @@ export type DiscardPolicy = "old" | "new";
 export type StoreCompression = "none" | "s2";
 export type PersistMode = "default" | "async";
 export type DeliverPolicy = "all" | "last" | "new" | "by_start_sequence" | "by_start_time" | "last_per_subject";
-export type AckPolicy = "none" | "all" | "explicit";
+/** "flow_control" [2.14+]: push consumers only. */
+export type AckPolicy = "none" | "all" | "explicit" | "flow_control";
 export type ReplayPolicy = "instant" | "original";
 export type PriorityPolicy = "none" | "overflow" | "pinned_client" | "prioritized";
 
@@ -20,6 +21,8 @@ export interface SubjectTransform {
 export interface Placement {
   cluster?: string;
   tags?: string[];
+  /** [2.11+] preferred leader */
+  preferred?: string;
 }
 export interface ExternalStream {
   api: string;
@@ -36,6 +39,8 @@ export interface StreamSource {
   subject_transforms?: SubjectTransform[];
   /** Set by the client for a source in another JetStream domain (turned into `external`). */
   domain?: string;
+  /** [2.14+] durable sourcing through a named consumer (ADR-60). */
+  consumer?: { name?: string; deliver_subject?: string };
 }
 export interface Republish {
   src?: string;

@@ -81,6 +81,7 @@ const source: Schema = {
   external: { api: "string", deliver: "string" },
   subject_transforms: { list: transform },
   domain: "string",
+  consumer: { name: "string", deliver_subject: "string" },
 };
 
 export const STREAM_SCHEMA: Schema = {
@@ -99,7 +100,7 @@ export const STREAM_SCHEMA: Schema = {
   num_replicas: "int",
   no_ack: "bool",
   duplicate_window: "number",
-  placement: { cluster: "string", tags: "strings" },
+  placement: { cluster: "string", tags: "strings", preferred: "string" },
   mirror: source,
   sources: { list: source },
   sealed: "bool",
@@ -131,7 +132,7 @@ export const CONSUMER_SCHEMA: Schema = {
   deliver_policy: ["all", "last", "new", "by_start_sequence", "by_start_time", "last_per_subject"],
   opt_start_seq: "int",
   opt_start_time: "date",
-  ack_policy: ["none", "all", "explicit"],
+  ack_policy: ["none", "all", "explicit", "flow_control"],
   ack_wait: "number",
   max_deliver: "int",
   backoff: "numbers",

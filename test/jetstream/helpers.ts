@@ -84,12 +84,14 @@ export function userMeta(md: Record<string, string> | undefined): Record<string,
 
 /**
  * Pulls one message from a pull consumer with a raw `$JS.API.CONSUMER.MSG.NEXT` request (no ack is
- * sent); resolves null when the pull ends with a status (404 no messages, 408 expired) instead.
+ * sent); `extra` is merged into the pull request (e.g. `{ group: "g" }`). Resolves null when the pull
+ * ends with a status (404 no messages, 408 expired, 400 bad request) instead.
  */
-export async function pullOne(nc: NatsConnection, stream: string, consumer: string, prefix = "$JS.API"): Promise<Msg | null> {
+export async function pullOne(nc: NatsConnection, stream: string, consumer: string, extra: Record<string, unknown> = {}, prefix = "$JS.API"): Promise<Msg | null> {
   const inbox = createInbox();
   const sub = nc.subscribe(inbox, { max: 1 });
-  nc.publish(`${prefix}.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify({ batch: 1, expires: 2_000_000_000 }), { reply: inbox });
+  const body = JSON.stringify({ batch: 1, expires: 2_000_000_000, ...extra });
+  nc.publish(`${prefix}.CONSUMER.MSG.NEXT.${stream}.${consumer}`, body, { reply: inbox });
   const m = await sub.next({ timeout: 10_000 });
   if (m.headers?.hasError || (m.data.length === 0 && m.headers && m.headers.code >= 400)) return null;
   return m;
