@@ -11,14 +11,16 @@ import { NatsServer } from "../support/server.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
-const usage = readme.slice(readme.indexOf("## Basic usage"), readme.indexOf("## Security and transports"));
-const blocks = [...usage.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const usage = readme.slice(readme.indexOf("## Basic usage"), readme.indexOf("## JetStream"));
+const jsSection = readme.slice(readme.indexOf("## JetStream"), readme.indexOf("### API", readme.indexOf("## JetStream")));
+const codeBlocks = (text: string): string[] => [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = [...codeBlocks(usage), ...codeBlocks(jsSection)];
 
 describe("README examples", () => {
   let server: NatsServer;
   let dir: string;
   before(async () => {
-    server = await NatsServer.start();
+    server = await NatsServer.start({ jetstream: true });
     dir = mkdtempSync(join(tmpdir(), "tsnats-readme-"));
   });
   after(async () => {
@@ -26,18 +28,36 @@ describe("README examples", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("has examples to run", () => assert.ok(blocks.length >= 3));
+  it("has examples to run", () => assert.ok(blocks.length >= 5));
+
+  it("examples/jetstream.ts runs against a JetStream server", () => {
+    const r = spawnSync(process.execPath, [join(root, "build/examples/jetstream.js")], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, NATS_URL: server.url },
+    });
+    assert.equal(r.status, 0, `examples/jetstream.ts failed:\n${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /stored 100 of 100/);
+  });
 
   blocks.forEach((code, i) => {
     it(`example ${i + 1} runs`, () => {
       const lib = pathToFileURL(join(root, "build/src/index.js")).href;
+      const jsLib = pathToFileURL(join(root, "build/src/jetstream/index.js")).href;
       const src = code
         .replace(/from "tsnats"/g, `from ${JSON.stringify(lib)}`)
+        .replace(/from "tsnats\/jetstream"/g, `from ${JSON.stringify(jsLib)}`)
         .replace(/"nats:\/\/127\.0\.0\.1:4222"/g, JSON.stringify(server.url))
         .replace(/connect\(\)/g, `connect({ servers: ${JSON.stringify(server.url)} })`);
       const file = join(dir, `example${i}.mjs`);
       writeFileSync(file, src);
       const r = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 20_000 });
+      if (!server.atLeast("2.12.0") && /allow_atomic|allow_msg_counter|allow_msg_ttl/.test(code)) {
+        // an older server cannot do these: the example must stop at once with the clean refusal
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /FeatureNotSupportedError: .* needs nats-server 2\.1[12]\.0 or newer; the server is /);
+        return;
+      }
       assert.equal(r.status, 0, `example ${i + 1} failed:\n${r.stderr}\n${r.stdout}`);
     });
   });
