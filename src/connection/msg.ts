@@ -16,6 +16,8 @@ export interface Msg {
   readonly data: Uint8Array;
   readonly headers?: MsgHdrs;
   readonly sid: number;
+  /** Bytes of the header block and payload as received (what JetStream's `max_bytes` counts, with subject and reply). */
+  readonly size: number;
   /** The payload as UTF-8 text. */
   string(): string;
   /** The payload parsed as JSON. */

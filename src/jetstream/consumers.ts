@@ -80,6 +80,7 @@ export class Consumers {
     checkName(stream, "stream name");
     checkName(name, "consumer name");
     checkConsumerConfig(cfg);
+    if ((cfg.name ?? cfg.durable_name ?? name) !== name) throw new InvalidArgumentError(`config name '${cfg.name ?? cfg.durable_name}' differs from the consumer '${name}'`);
     guardConsumerConfig(this.api.nc, cfg);
     const current = (await this.info(stream, name, opts)).config;
     const merged = { ...current, ...cfg, name } as ConsumerConfig;

@@ -9,6 +9,15 @@ export type { JetStreamPublishOptions, PublishExpectations, ScheduleOptions } fr
 export type { Batch, BatchAck, BatchOptions, BatchMessageOptions } from "./batch.js";
 export { MAX_BATCH_SIZE } from "./batch.js";
 export type { Counters } from "./counters.js";
+export type { ConsumersClient } from "./consumers_client.js";
+export type { PullConsumer } from "./pull_consumer.js";
+export type { OrderedConsumer, OrderedConsumerOptions } from "./ordered_consumer.js";
+export type { PushConsumer, PushConsumeOptions } from "./push_consumer.js";
+export type { ConsumerMessages, ConsumeCallback } from "./consumer_messages.js";
+export type { ConsumerStatus } from "./consumer_status.js";
+export type { ConsumeOptions, FetchOptions, NextOptions, PullOptions } from "./pull_options.js";
+export { JsMsg } from "./jsmsg.js";
+export { parseAckSubject, NotJetStreamMessageError, type DeliveryInfo } from "./ack_subject.js";
 export * from "./errors.js";
 export * from "./types.js";
 export { FEATURES, type Feature } from "./features.js";

@@ -9,11 +9,14 @@ import { DEFAULT_MAX_PENDING, PublishWindow } from "./publish_window.js";
 import { checkSubject, checkTimeout } from "./validate.js";
 import { Batch, type BatchOptions } from "./batch.js";
 import { Counters } from "./counters.js";
+import { ConsumersClient } from "./consumers_client.js";
 import type { PubAck } from "./types.js";
 
 /** The JetStream context of a connection: publishing, and (with consumers) consuming. */
 export class JetStreamClient {
   readonly nc: NatsConnection;
+  /** Handles on consumers to read from: `get(stream, name)`, `get(stream)` (ordered), `getPushConsumer()`. */
+  readonly consumers: ConsumersClient;
   readonly #api: JsApi;
   readonly #window: PublishWindow;
   readonly #opts: JetStreamOptions;
@@ -26,6 +29,7 @@ export class JetStreamClient {
     this.nc = nc;
     this.#opts = { ...opts };
     this.#window = new PublishWindow(nc, max);
+    this.consumers = new ConsumersClient(this.#api);
   }
 
   /** The API client (shared by the modules built on this context). */

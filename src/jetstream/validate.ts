@@ -195,7 +195,7 @@ function kindOk(v: unknown, kind: Kind, path: string): void {
       if (v === null || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((s) => typeof s !== "string")) bad("an object of strings");
       return;
     case "date":
-      if (typeof v !== "string" || Number.isNaN(Date.parse(v))) bad("an RFC 3339 time string");
+      if (typeof v !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) || Number.isNaN(Date.parse(v))) bad("an RFC 3339 time string");
       return;
   }
   if ("list" in kind && typeof (kind as { list: unknown }).list === "object") {

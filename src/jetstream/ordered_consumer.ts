@@ -1,0 +1,229 @@
+// The ordered consumer (ADR-17, pull variant): an ephemeral, in-memory consumer with no acks that is
+// recreated from the last stream sequence + 1 whenever something goes wrong (a sequence gap, the
+// consumer deleted, heartbeats lost, the server restarted), one reset at a time.
+import { nuid } from "../core.js";
+import type { JsApi } from "./api.js";
+import { ConsumerMessages } from "./consumer_messages.js";
+import { consumerConfigToWire } from "./durations.js";
+import { StreamNotFoundError } from "./errors.js";
+import { requireFeature } from "./features.js";
+import type { JsMsg } from "./jsmsg.js";
+import { PullEngine } from "./pull_engine.js";
+import { pullSettings, type ConsumeOptions, type FetchOptions, type NextOptions, type PullSettings } from "./pull_options.js";
+import { checkFilter, checkKeys, checkName } from "./validate.js";
+import type { ConsumerConfig, ConsumerInfo, DeliverPolicy, ReplayPolicy } from "./types.js";
+
+export interface OrderedConsumerOptions {
+  filter_subjects?: string | string[];
+  deliver_policy?: DeliverPolicy;
+  opt_start_seq?: number;
+  opt_start_time?: string | Date;
+  replay_policy?: ReplayPolicy;
+  /** ms; default 5 minutes */
+  inactive_threshold?: number;
+  headers_only?: boolean;
+  /** Prefix of the server-side consumer names (`<prefix>_<serial>`). */
+  name_prefix?: string;
+}
+
+const RESET_BACKOFF_START = 250;
+const RESET_BACKOFF_MAX = 10_000;
+
+export class OrderedConsumer {
+  readonly #prefix: string;
+  #serial = 0;
+  #name = "";
+  /** Last stream sequence delivered (0: none yet). */
+  #streamSeq = 0;
+  #expected = 1;
+  #created = false;
+  #resetting = false;
+  #engine?: PullEngine;
+  #stopped = false;
+
+  constructor(
+    private readonly api: JsApi,
+    readonly stream: string,
+    private readonly opts: OrderedConsumerOptions,
+  ) {
+    checkKeys(opts, ["filter_subjects", "deliver_policy", "opt_start_seq", "opt_start_time", "replay_policy", "inactive_threshold", "headers_only", "name_prefix"], "ordered consumer");
+    const filters = this.#filters();
+    for (const f of filters) checkFilter(f, "filter_subjects");
+    if (filters.length > 1) requireFeature(api.nc, "filter_subjects", "several filter subjects");
+    if (opts.name_prefix !== undefined) checkName(opts.name_prefix, "name_prefix");
+    this.#prefix = opts.name_prefix ?? nuid.next();
+  }
+
+  /** The current server-side consumer's name ("" before the first one). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Checks that the stream exists (StreamNotFoundError otherwise). */
+  async check(): Promise<void> {
+    await this.api.request(`STREAM.INFO.${this.stream}`);
+  }
+
+  #filters(): string[] {
+    const f = this.opts.filter_subjects;
+    return f === undefined ? [] : Array.isArray(f) ? f : [f];
+  }
+
+  #config(): ConsumerConfig {
+    const o = this.opts;
+    const c: ConsumerConfig = {
+      name: this.#name,
+      ack_policy: "none",
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: o.inactive_threshold ?? 300_000,
+      max_deliver: 1,
+    };
+    if (o.headers_only) c.headers_only = true;
+    if (o.replay_policy) c.replay_policy = o.replay_policy;
+    const filters = this.#filters();
+    if (filters.length === 1) c.filter_subject = filters[0]!;
+    else if (filters.length > 1) c.filter_subjects = filters;
+    if (this.#streamSeq > 0) {
+      c.deliver_policy = "by_start_sequence";
+      c.opt_start_seq = this.#streamSeq + 1;
+    } else {
+      c.deliver_policy = o.deliver_policy ?? "all";
+      if (o.opt_start_seq !== undefined) c.opt_start_seq = o.opt_start_seq;
+      if (o.opt_start_time !== undefined) c.opt_start_time = o.opt_start_time instanceof Date ? o.opt_start_time.toISOString() : o.opt_start_time;
+      if (c.deliver_policy === "last_per_subject" && filters.length === 0) c.filter_subject = ">";
+    }
+    return c;
+  }
+
+  async #create(): Promise<void> {
+    this.#name = `${this.#prefix}_${++this.#serial}`;
+    this.#expected = 1;
+    const body = { stream_name: this.stream, config: consumerConfigToWire(this.#config()) };
+    await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${this.stream}.${this.#name}`, body);
+    this.#created = true;
+  }
+
+  #accept(m: JsMsg, onGap: () => void): boolean {
+    let info;
+    try {
+      info = m.info;
+    } catch {
+      return false;
+    }
+    if (info.consumer !== this.#name) return false; // from a consumer we already left
+    if (info.deliverySequence !== this.#expected) {
+      onGap();
+      return false;
+    }
+    this.#expected++;
+    this.#streamSeq = info.streamSequence;
+    return true;
+  }
+
+  /** Yields every message of the filter exactly once and in stream order, across resets. */
+  async consume(opts: ConsumeOptions = {}): Promise<ConsumerMessages> {
+    const s = pullSettings(opts, "consume");
+    const out = new ConsumerMessages(s.callback);
+    await this.#createWithRetry(out);
+    this.#run(s, out);
+    return out;
+  }
+
+  #run(s: PullSettings, out: ConsumerMessages): void {
+    const engine = new PullEngine(this.api, this.stream, this.#name, s, "consume", out, {
+      accept: (m) => this.#accept(m, () => this.#reset(s, out)),
+      recover: () => {
+        this.#reset(s, out, true);
+        return true;
+      },
+    });
+    this.#engine = engine;
+    out.bind({
+      stop: async () => {
+        this.#stopped = true;
+        this.#engine?.detach();
+        this.#deleteCurrent();
+      },
+      consumed: (m) => this.#engine?.consumed(m),
+      pending: () => this.#engine?.pending() ?? 0,
+    });
+    engine.start();
+  }
+
+  #deleteCurrent(): void {
+    if (!this.#created) return;
+    const name = this.#name;
+    this.api.request(`CONSUMER.DELETE.${this.stream}.${name}`).catch(() => undefined);
+  }
+
+  /** One reset at a time: leave the current consumer, create the next from the last sequence + 1. */
+  #reset(s: PullSettings, out: ConsumerMessages, handedOff = false): void {
+    if (this.#resetting || this.#stopped) return;
+    this.#resetting = true;
+    if (!handedOff) this.#engine?.detach();
+    this.#deleteCurrent();
+    this.#createWithRetry(out)
+      .then(() => {
+        if (this.#stopped || out.isEnded) return;
+        out.notify({ type: "reset", name: this.#name });
+        this.#run(s, out);
+      })
+      .catch((err: Error) => out.end(err))
+      .finally(() => (this.#resetting = false));
+  }
+
+  async #createWithRetry(out: ConsumerMessages): Promise<void> {
+    let wait = RESET_BACKOFF_START;
+    for (;;) {
+      try {
+        await this.#create();
+        return;
+      } catch (err) {
+        if (err instanceof StreamNotFoundError) throw err;
+        if (this.api.nc.isClosed() || this.#stopped) throw err;
+        out.notify({ type: "error", error: err as Error });
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(RESET_BACKOFF_MAX, wait * 2);
+      }
+    }
+  }
+
+  /** One pull from where the last call left off; the iteration ends when it is done. */
+  async fetch(opts: FetchOptions = {}): Promise<ConsumerMessages> {
+    const s = pullSettings(opts, "fetch");
+    return this.#fetchWith(s);
+  }
+
+  async #fetchWith(s: PullSettings): Promise<ConsumerMessages> {
+    const out = new ConsumerMessages();
+    if (!this.#created || this.#needsReset) {
+      this.#needsReset = false;
+      this.#deleteCurrent();
+      await this.#createWithRetry(out);
+    }
+    const engine = new PullEngine(this.api, this.stream, this.#name, s, "fetch", out, {
+      accept: (m) =>
+        this.#accept(m, () => {
+          this.#needsReset = true;
+          engine.detach();
+          out.end(null);
+        }),
+      recover: () => {
+        this.#needsReset = true;
+        out.end(null);
+        return true;
+      },
+    });
+    engine.start();
+    return out;
+  }
+  #needsReset = false;
+
+  /** The next message in order, or null when none came before the pull expired. */
+  async next(opts: NextOptions = {}): Promise<JsMsg | null> {
+    const out = await this.#fetchWith(pullSettings(opts, "next"));
+    const r = await out[Symbol.asyncIterator]().next();
+    return r.done ? null : r.value;
+  }
+}
