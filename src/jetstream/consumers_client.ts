@@ -1,21 +1,14 @@
 // `js.consumers`: handles on consumers to read from (pull, ordered, push).
 import { InvalidArgumentError } from "../util/errors.js";
 import type { JsApi } from "./api.js";
-import { consumerInfoFromWire } from "./durations.js";
+import { consumerInfo } from "./consumer_handle.js";
 import { PullConsumer } from "./pull_consumer.js";
 import { OrderedConsumer, type OrderedConsumerOptions } from "./ordered_consumer.js";
 import { PushConsumer } from "./push_consumer.js";
 import { checkName } from "./validate.js";
-import type { ConsumerInfo } from "./types.js";
 
 export class ConsumersClient {
   constructor(private readonly api: JsApi) {}
-
-  async #info(stream: string, name: string): Promise<ConsumerInfo> {
-    const ci = await this.api.request<ConsumerInfo>(`CONSUMER.INFO.${stream}.${name}`);
-    consumerInfoFromWire(ci as unknown as Record<string, unknown>);
-    return ci;
-  }
 
   /**
    * A pull consumer by name (rejects with ConsumerNotFoundError when there is none), or, without a
@@ -27,7 +20,7 @@ export class ConsumersClient {
     checkName(stream, "stream name");
     if (typeof nameOrOpts === "string") {
       checkName(nameOrOpts, "consumer name");
-      const ci = await this.#info(stream, nameOrOpts);
+      const ci = await consumerInfo(this.api, stream, nameOrOpts);
       if (ci.config.deliver_subject) throw new InvalidArgumentError(`consumer '${nameOrOpts}' is a push consumer: use getPushConsumer()`);
       return new PullConsumer(this.api, ci);
     }
@@ -40,7 +33,7 @@ export class ConsumersClient {
   async getPushConsumer(stream: string, name: string): Promise<PushConsumer> {
     checkName(stream, "stream name");
     checkName(name, "consumer name");
-    const ci = await this.#info(stream, name);
+    const ci = await consumerInfo(this.api, stream, name);
     if (!ci.config.deliver_subject) throw new InvalidArgumentError(`consumer '${name}' is a pull consumer: use get()`);
     return new PushConsumer(this.api, ci);
   }

@@ -1,44 +1,18 @@
 // A handle on an existing pull consumer: fetch(), next(), consume() and info().
 import type { JsApi } from "./api.js";
 import { ConsumerMessages } from "./consumer_messages.js";
-import { consumerInfoFromWire } from "./durations.js";
+import { ConsumerHandle } from "./consumer_handle.js";
 import { requireFeature } from "./features.js";
 import type { JsMsg } from "./jsmsg.js";
 import { PullEngine } from "./pull_engine.js";
 import { pullSettings, type ConsumeOptions, type FetchOptions, type NextOptions, type PullSettings } from "./pull_options.js";
-import type { ConsumerInfo } from "./types.js";
 
 function guardPull(api: JsApi, s: PullSettings): void {
   if (s.group !== undefined) requireFeature(api.nc, "priority_groups", "priority groups");
   if (s.priority !== undefined) requireFeature(api.nc, "prioritized_policy", "pull priority");
 }
 
-export class PullConsumer {
-  #info: ConsumerInfo;
-
-  constructor(
-    private readonly api: JsApi,
-    info: ConsumerInfo,
-  ) {
-    this.#info = info;
-  }
-
-  get stream(): string {
-    return this.#info.stream_name;
-  }
-  get name(): string {
-    return this.#info.name;
-  }
-
-  /** The consumer's info; `cached` returns the last one fetched. */
-  async info(opts: { cached?: boolean } = {}): Promise<ConsumerInfo> {
-    if (opts.cached) return this.#info;
-    const ci = await this.api.request<ConsumerInfo>(`CONSUMER.INFO.${this.stream}.${this.name}`);
-    consumerInfoFromWire(ci as unknown as Record<string, unknown>);
-    this.#info = ci;
-    return ci;
-  }
-
+export class PullConsumer extends ConsumerHandle {
   /**
    * Consumes continuously: pulls of `max_messages` (or `max_bytes`), re-pulled below the threshold,
    * across reconnects, leader changes and missed heartbeats. Iterate the result, or pass `callback`.
@@ -72,10 +46,5 @@ export class PullConsumer {
     const it = out[Symbol.asyncIterator]();
     const r = await it.next();
     return r.done ? null : r.value;
-  }
-
-  /** Deletes the consumer on the server. */
-  async delete(): Promise<boolean> {
-    return (await this.api.request<{ success: boolean }>(`CONSUMER.DELETE.${this.stream}.${this.name}`)).success;
   }
 }

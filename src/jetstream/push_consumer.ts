@@ -5,7 +5,7 @@ import type { Msg, Subscription } from "../core.js";
 import { InvalidArgumentError } from "../util/errors.js";
 import type { JsApi } from "./api.js";
 import { ConsumerMessages, type ConsumeCallback } from "./consumer_messages.js";
-import { consumerInfoFromWire } from "./durations.js";
+import { ConsumerHandle } from "./consumer_handle.js";
 import { ConsumerDeletedError, ConsumerNotFoundError, JetStreamApiError, StreamNotFoundError } from "./errors.js";
 import { HeartbeatMonitor } from "./heartbeat_monitor.js";
 import { JsMsg } from "./jsmsg.js";
@@ -16,36 +16,13 @@ export interface PushConsumeOptions {
   callback?: ConsumeCallback;
 }
 
-export class PushConsumer {
-  #info: ConsumerInfo;
-
-  constructor(
-    private readonly api: JsApi,
-    info: ConsumerInfo,
-  ) {
-    this.#info = info;
-  }
-
-  get stream(): string {
-    return this.#info.stream_name;
-  }
-  get name(): string {
-    return this.#info.name;
-  }
-
-  async info(opts: { cached?: boolean } = {}): Promise<ConsumerInfo> {
-    if (opts.cached) return this.#info;
-    const ci = await this.api.request<ConsumerInfo>(`CONSUMER.INFO.${this.stream}.${this.name}`);
-    consumerInfoFromWire(ci as unknown as Record<string, unknown>);
-    return (this.#info = ci);
-  }
-
+export class PushConsumer extends ConsumerHandle {
   /** Subscribes to the deliver subject (as the deliver group's queue member when there is one). */
   async consume(opts: PushConsumeOptions = {}): Promise<ConsumerMessages> {
     checkKeys(opts, ["callback"], "consume");
     if (opts.callback !== undefined && typeof opts.callback !== "function") throw new InvalidArgumentError("callback must be a function");
     const out = new ConsumerMessages(opts.callback);
-    new PushEngine(this.api, this.#info, out).start();
+    new PushEngine(this.api, await this.info({ cached: true }), out).start();
     return out;
   }
 }

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from "../util/errors.js";
 import type { JsApi, ApiCallOptions } from "./api.js";
 import { droppedField, guardStreamConfig, notApplied } from "./config_check.js";
 import { streamConfigToWire, streamInfoFromWire } from "./durations.js";
-import { StreamNotFoundError } from "./errors.js";
+import { JetStreamApiError, StreamNotFoundError } from "./errors.js";
 import { checkFilter, checkKeys, checkName, checkPositiveInt, checkStreamConfig } from "./validate.js";
 import { storedFromApi, type ApiStoredMsg } from "./stored_msg.js";
 import type { DirectGets } from "./direct.js";
@@ -162,7 +162,15 @@ export class Streams {
     checkMsgRequest(query);
     let direct = this.#direct.get(name);
     if (direct === undefined) direct = (await this.info(name, undefined, opts)).config.allow_direct === true;
-    if (direct) return this.direct.getMessage(name, query, opts);
+    if (direct) {
+      try {
+        return await this.direct.getMessage(name, query, opts);
+      } catch (err) {
+        // allow_direct may have been turned off by someone else: forget it and ask the leader
+        if (!(err instanceof JetStreamApiError && err.status === 503)) throw err;
+        this.#direct.set(name, false);
+      }
+    }
     try {
       const r = await this.api.request<{ message: ApiStoredMsg }>(`STREAM.MSG.GET.${name}`, query, opts);
       return storedFromApi(r.message);
