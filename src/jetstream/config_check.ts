@@ -29,17 +29,29 @@ const CONSUMER_FIELDS: [keyof ConsumerConfig, Feature][] = [
   ["priority_timeout", "priority_groups"],
 ];
 
-/** A value that asks for something (false, 0, "", [] and {} are what an old server means anyway). */
-function meaningful(v: unknown): boolean {
+/** Enum values that are the server's default: asking for them asks for nothing (the echo omits them). */
+const DEFAULTS: Record<string, unknown> = {
+  persist_mode: "default",
+  priority_policy: "none",
+  compression: "none",
+  retention: "limits",
+  storage: "file",
+  discard: "old",
+  replay_policy: "instant",
+};
+
+/** A value that asks for something (false, 0, "", [], {} and defaults are what an old server means anyway). */
+function meaningful(v: unknown, field?: string): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (field !== undefined && DEFAULTS[field] === v) return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === "object") return Object.keys(v).length > 0;
+  if (typeof v === "object") return Object.entries(v as object).some(([k, x]) => meaningful(x, k));
   return true;
 }
 
 export function guardStreamConfig(nc: NatsConnection, cfg: Partial<StreamConfig>): void {
   for (const [field, feature] of STREAM_FIELDS) {
-    if (meaningful(cfg[field])) requireFeature(nc, feature, `stream config '${field}'`);
+    if (meaningful(cfg[field], field)) requireFeature(nc, feature, `stream config '${field}'`);
   }
   for (const s of [...(cfg.sources ?? []), ...(cfg.mirror ? [cfg.mirror] : [])]) {
     if (meaningful(s.subject_transforms)) requireFeature(nc, "source_subject_transforms", "source 'subject_transforms'");
@@ -50,7 +62,7 @@ export function guardStreamConfig(nc: NatsConnection, cfg: Partial<StreamConfig>
 
 export function guardConsumerConfig(nc: NatsConnection, cfg: Partial<ConsumerConfig>): void {
   for (const [field, feature] of CONSUMER_FIELDS) {
-    if (meaningful(cfg[field])) requireFeature(nc, feature, `consumer config '${field}'`);
+    if (meaningful(cfg[field], field)) requireFeature(nc, feature, `consumer config '${field}'`);
   }
   if (cfg.priority_policy === "prioritized") requireFeature(nc, "prioritized_policy", "priority_policy 'prioritized'");
   if (cfg.ack_policy === "flow_control") requireFeature(nc, "ack_flow_control", "ack_policy 'flow_control'");
@@ -60,8 +72,8 @@ export function guardConsumerConfig(nc: NatsConnection, cfg: Partial<ConsumerCon
 export function droppedField(sent: object, echoed: object | undefined, ignore: readonly string[] = []): string | undefined {
   const e = (echoed ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(sent)) {
-    if (ignore.includes(k) || !meaningful(v)) continue;
-    if (!meaningful(e[k])) return k;
+    if (ignore.includes(k) || !meaningful(v, k)) continue;
+    if (!meaningful(e[k], k)) return k;
   }
   return undefined;
 }

@@ -55,10 +55,7 @@ export class Consumers {
     }
     const ci = info(await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${stream}.${name}`, body, opts));
     const dropped = droppedField(cfg, ci.config, ECHO_IGNORE);
-    if (dropped) {
-      if (action !== "update") await this.delete(stream, name).catch(() => undefined);
-      throw notApplied(nc, "consumer config", dropped);
-    }
+    if (dropped) throw notApplied(nc, "consumer config", dropped); // not deleted: it may have existed before
     return ci;
   }
 
@@ -66,7 +63,7 @@ export class Consumers {
    * Creates a consumer (or updates one with the same name and a compatible config, unless
    * `action: "create"`). Without `name`/`durable_name` it is an ephemeral with a generated name.
    */
-  add(stream: string, cfg: ConsumerConfig = {}, opts: ApiCallOptions & { action?: ConsumerAction } = {}): Promise<ConsumerInfo> {
+  async add(stream: string, cfg: ConsumerConfig = {}, opts: ApiCallOptions & { action?: ConsumerAction } = {}): Promise<ConsumerInfo> {
     checkName(stream, "stream name");
     checkConsumerConfig(cfg);
     guardConsumerConfig(this.api.nc, cfg);

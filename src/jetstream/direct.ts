@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../util/errors.js";
 import type { ApiCallOptions, JsApi } from "./api.js";
 import { JetStreamApiError } from "./errors.js";
 import { requireFeature } from "./features.js";
-import { checkFilter, checkKeys, checkName, checkPositiveInt, checkTimeout } from "./validate.js";
+import { checkFilter, checkKeys, checkName, checkPositiveInt, checkTimeout, timeArg } from "./validate.js";
 import { DIRECT, storedFromDirect } from "./stored_msg.js";
 import { checkMsgRequest } from "./streams.js";
 import type { MsgRequest, StoredMsg } from "./types.js";
@@ -82,7 +82,10 @@ export class DirectGets {
     requireFeature(this.api.nc, "direct_batch", "direct get batch");
     const body: Record<string, unknown> = { batch: opts.batch };
     if (opts.seq !== undefined) body.seq = opts.seq;
-    if (opts.start_time !== undefined) body.start_time = opts.start_time instanceof Date ? opts.start_time.toISOString() : opts.start_time;
+    if (opts.start_time !== undefined) {
+      if (opts.seq !== undefined) throw new InvalidArgumentError("direct batch: seq and start_time are exclusive");
+      body.start_time = timeArg(opts.start_time, "start_time");
+    }
     if (opts.next_by_subj !== undefined) body.next_by_subj = opts.next_by_subj;
     if (opts.max_bytes !== undefined) body.max_bytes = opts.max_bytes;
     if (body.seq === undefined && body.start_time === undefined) body.seq = 1;
@@ -99,6 +102,8 @@ export class DirectGets {
     if (opts.up_to_seq !== undefined) checkPositiveInt(opts.up_to_seq, "up_to_seq");
     if (opts.batch !== undefined) checkPositiveInt(opts.batch, "batch");
     checkTimeout(opts.timeout);
+    if (opts.up_to_seq !== undefined && opts.up_to_time !== undefined) throw new InvalidArgumentError("up_to_seq and up_to_time are exclusive");
+    const upToTime = opts.up_to_time === undefined ? undefined : timeArg(opts.up_to_time, "up_to_time");
     requireFeature(this.api.nc, "direct_batch", "direct get of the last messages for subjects");
     const batch = (body: Record<string, unknown>, eob: { pending: number; last: number; upTo: number }): AsyncGenerator<StoredMsg> =>
       this.#batch(stream, body, opts.timeout, eob);
@@ -106,11 +111,17 @@ export class DirectGets {
       const body: Record<string, unknown> = { multi_last: subjects };
       if (opts.batch !== undefined) body.batch = opts.batch;
       if (opts.up_to_seq !== undefined) body.up_to_seq = opts.up_to_seq;
-      if (opts.up_to_time !== undefined) body.up_to_time = opts.up_to_time instanceof Date ? opts.up_to_time.toISOString() : opts.up_to_time;
+      if (upToTime !== undefined) body.up_to_time = upToTime;
       for (;;) {
         const eob = { pending: 0, last: 0, upTo: 0 };
-        yield* batch(body, eob);
-        if (eob.pending <= 0 || eob.last === 0) return;
+        let n = 0;
+        for await (const m of batch(body, eob)) {
+          n++;
+          yield m;
+        }
+        // 2.11 may report 0 pending on a full page that is not the last: go on while pages come back full
+        const full = opts.batch !== undefined && n >= opts.batch && (eob.upTo === 0 || eob.last < eob.upTo);
+        if (n === 0 || eob.last === 0 || (eob.pending <= 0 && !full)) return;
         body.seq = eob.last + 1;
         if (eob.upTo) body.up_to_seq = eob.upTo;
         delete body.up_to_time;

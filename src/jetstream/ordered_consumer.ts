@@ -4,7 +4,7 @@
 import { nuid } from "../core.js";
 import type { JsApi } from "./api.js";
 import { ConsumerMessages } from "./consumer_messages.js";
-import { consumerConfigToWire } from "./durations.js";
+import { consumerConfigToWire, consumerInfoFromWire } from "./durations.js";
 import { StreamNotFoundError } from "./errors.js";
 import { requireFeature } from "./features.js";
 import type { JsMsg } from "./jsmsg.js";
@@ -37,6 +37,7 @@ export class OrderedConsumer {
   #streamSeq = 0;
   #expected = 1;
   #created = false;
+  #lastInfo?: ConsumerInfo;
   #resetting = false;
   #engine?: PullEngine;
   #stopped = false;
@@ -57,6 +58,14 @@ export class OrderedConsumer {
   /** The current server-side consumer's name ("" before the first one). */
   get name(): string {
     return this.#name;
+  }
+
+  /**
+   * The info the server returned when it created the current server-side consumer (its
+   * `num_pending` is what the consumer had to deliver at that moment); undefined before the first.
+   */
+  cachedInfo(): ConsumerInfo | undefined {
+    return this.#lastInfo;
   }
 
   /** Checks that the stream exists (StreamNotFoundError otherwise). */
@@ -100,7 +109,9 @@ export class OrderedConsumer {
     this.#name = `${this.#prefix}_${++this.#serial}`;
     this.#expected = 1;
     const body = { stream_name: this.stream, config: consumerConfigToWire(this.#config()) };
-    await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${this.stream}.${this.#name}`, body);
+    const ci = await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${this.stream}.${this.#name}`, body);
+    consumerInfoFromWire(ci as unknown as Record<string, unknown>);
+    this.#lastInfo = ci;
     this.#created = true;
   }
 

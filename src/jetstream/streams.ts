@@ -41,25 +41,25 @@ export class Streams {
   async #send(op: "CREATE" | "UPDATE", cfg: StreamConfig, opts?: ApiCallOptions): Promise<StreamInfo> {
     const wire = streamConfigToWire(cfg);
     resolveSourceDomains(wire);
-    const si = await this.api.request<StreamInfo>(`STREAM.${op}.${cfg.name}`, wire, opts);
+    const si = await this.api.request<StreamInfo & { type?: string; did_create?: boolean }>(`STREAM.${op}.${cfg.name}`, wire, opts);
+    delete si.type;
+    delete si.did_create;
     streamInfoFromWire(si as unknown as Record<string, unknown>);
     return this.#remember(si);
   }
 
   /**
    * Creates a stream. Fields the server is too old for are refused before sending
-   * (`FeatureNotSupportedError`); a field the server did not keep deletes the new stream again and
-   * rejects with `ConfigNotAppliedError`.
+   * (`FeatureNotSupportedError`); a field the server did not keep rejects with `ConfigNotAppliedError`
+   * (the stream is left as the server made it).
    */
   async add(cfg: StreamConfig, opts?: ApiCallOptions): Promise<StreamInfo> {
     checkStreamConfig(cfg);
     guardStreamConfig(this.api.nc, cfg);
     const si = await this.#send("CREATE", cfg, opts);
+    // Not deleted on a mismatch: the stream may have existed before this call, with its data.
     const dropped = droppedField(cfg, si.config, ["sources", "mirror"]);
-    if (dropped) {
-      await this.delete(cfg.name).catch(() => undefined);
-      throw notApplied(this.api.nc, "stream config", dropped);
-    }
+    if (dropped) throw notApplied(this.api.nc, "stream config", dropped);
     return si;
   }
 
@@ -125,7 +125,8 @@ export class Streams {
     if (req?.filter !== undefined) checkFilter(req.filter, "purge filter");
     if (req?.seq !== undefined) checkPositiveInt(req.seq, "purge seq");
     if (req?.keep !== undefined) checkPositiveInt(req.keep, "purge keep", true);
-    return this.api.request<PurgeResponse>(`STREAM.PURGE.${name}`, req && Object.keys(req).length ? req : undefined, opts);
+    const r = await this.api.request<PurgeResponse & { type?: string }>(`STREAM.PURGE.${name}`, req && Object.keys(req).length ? req : undefined, opts);
+    return { success: r.success, purged: r.purged };
   }
 
   /** Every stream's info (optionally only streams with a subject matching `subject`), paged. */

@@ -195,7 +195,7 @@ function kindOk(v: unknown, kind: Kind, path: string): void {
       if (v === null || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((s) => typeof s !== "string")) bad("an object of strings");
       return;
     case "date":
-      if (typeof v !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) || Number.isNaN(Date.parse(v))) bad("an RFC 3339 time string");
+      if (!isRfc3339(v)) bad("an RFC 3339 time string");
       return;
   }
   if ("list" in kind && typeof (kind as { list: unknown }).list === "object") {
@@ -242,4 +242,20 @@ export function checkConsumerConfig(cfg: unknown): void {
   if (c.filter_subject !== undefined) checkFilter(c.filter_subject, "filter_subject");
   for (const f of (c.filter_subjects as string[] | undefined) ?? []) checkFilter(f, "filter_subjects");
   if (c.deliver_subject !== undefined) checkSubject(c.deliver_subject, "deliver_subject");
+}
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+
+export function isRfc3339(v: unknown): v is string {
+  return typeof v === "string" && RFC3339.test(v) && !Number.isNaN(Date.parse(v));
+}
+
+/** A Date or an RFC 3339 string, as the RFC 3339 string sent on the wire. */
+export function timeArg(v: unknown, what: string): string {
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw new InvalidArgumentError(`${what} is an invalid Date`);
+    return v.toISOString();
+  }
+  if (!isRfc3339(v)) throw new InvalidArgumentError(`${what} must be a Date or an RFC 3339 time string`);
+  return v;
 }

@@ -178,4 +178,21 @@ describe("jsm.direct", () => {
     ];
     for (const [what, fn] of cases) await refusedLocally(nc, fn, what);
   });
+
+  it("bad start_time / up_to_time (and their conflicts with seq / up_to_seq) are refused locally", async () => {
+    // BUG: src/jetstream/direct.ts getBatch()/getLastMessagesFor() send any start_time/up_to_time
+    // string (the server answers 408 Malformed Request), throw a RangeError (not a NatsError) for an
+    // invalid Date (toISOString), and send seq + start_time / up_to_seq + up_to_time (408 Bad Request).
+    const cases: [string, () => unknown][] = [
+      ["start_time not a time", () => collect(jsm.direct.getBatch(D, { batch: 1, start_time: "yesterday" }))],
+      ["start_time an invalid Date", () => collect(jsm.direct.getBatch(D, { batch: 1, start_time: new Date(NaN) }))],
+      ["seq with start_time", () => collect(jsm.direct.getBatch(D, { batch: 1, seq: 2, start_time: new Date(0) }))],
+      ["up_to_time not a time", () => collect(jsm.direct.getLastMessagesFor(D, [">"], { up_to_time: "nonsense" }))],
+      ["up_to_time an invalid Date", () => collect(jsm.direct.getLastMessagesFor(D, [">"], { up_to_time: new Date(NaN) }))],
+      ["up_to_seq with up_to_time", () => collect(jsm.direct.getLastMessagesFor(D, [">"], { up_to_seq: 2, up_to_time: new Date() }))],
+    ];
+    const wrong: string[] = [];
+    for (const [what, fn] of cases) await refusedLocally(nc, fn, what).catch((e: Error) => wrong.push(e.message));
+    assert.deepEqual(wrong, []);
+  });
 });

@@ -51,14 +51,15 @@ export async function apiFails(fn: () => unknown, errCode: number, status?: numb
 }
 
 /**
- * `fn` fails with FeatureNotSupportedError naming the server version and the version the feature
- * needs, sends nothing, and (when `jsm` is given) no stream beyond `streams` exists afterwards.
+ * `fn` fails with FeatureNotSupportedError naming the feature, the server's version and the version
+ * the feature needs, and sends nothing.
  */
 export async function unsupported(nc: NatsConnection, fn: () => unknown, requires: string, what: string): Promise<FeatureNotSupportedError> {
   const before = nc.stats().outMsgs;
   const err = await failsWith<FeatureNotSupportedError>(fn, "FEATURE_NOT_SUPPORTED", what);
   assert.ok(err instanceof FeatureNotSupportedError, `${what}: ${String(err)}`);
   assert.equal(err.requires, requires, `${what}: ${err.message}`);
+  assert.ok(err.feature.length > 0 && err.message.startsWith(err.feature), `${what}: ${err.message}`);
   assert.equal(err.serverVersion, nc.info?.version, `${what}: ${err.message}`);
   assert.ok(err.message.includes(requires) && err.message.includes(nc.info!.version), `${what}: ${err.message}`);
   assert.equal(nc.stats().outMsgs, before, `${what}: a message was sent before the refusal`);

@@ -4,20 +4,12 @@
 import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { connect, headers, type Msg, type NatsConnection } from "../../src/index.js";
-import {
-  jetstreamManager,
-  JetStreamApiError,
-  StreamNameInUseError,
-  StreamNotFoundError,
-  type JetStreamManager,
-  type PurgeResponse,
-  type StoredMsg,
-  type StreamConfig,
-} from "../../src/jetstream/index.js";
+import { jetstreamManager, ConfigNotAppliedError, JetStreamApiError, StreamNameInUseError, StreamNotFoundError } from "../../src/jetstream/index.js";
+import type { JetStreamManager, PurgeResponse, StoredMsg, StreamConfig } from "../../src/jetstream/index.js";
 import { useServer } from "../support/fixtures.js";
 import { NatsLeafPair } from "../support/server.js";
 import { poll } from "../support/ports.js";
-import { apiFails, collect, failsWith, refusedLocally, streamNames, uniq, untilMessages, userMeta } from "./helpers.js";
+import { apiFails, collect, failsWith, pullOne, refusedLocally, streamNames, uniq, untilMessages, userMeta } from "./helpers.js";
 
 describe("jsm.streams", () => {
   const srv = useServer({ server: { jetstream: true } });
@@ -37,11 +29,8 @@ describe("jsm.streams", () => {
   it("add, info, identical re-add, add with another config (STREAM_NAME_IN_USE), delete", async () => {
     const name = uniq("CRUD");
     const si = await jsm.streams.add({ name, subjects: [`${name}.>`], description: "first", storage: "memory" });
-    assert.equal(si.config.name, name);
-    assert.deepEqual(si.config.subjects, [`${name}.>`]);
-    assert.equal(si.config.description, "first");
-    assert.equal(si.config.storage, "memory");
-    assert.equal(si.state.messages, 0);
+    const { subjects, description, storage } = si.config;
+    assert.deepEqual([si.config.name, subjects, description, storage, si.state.messages], [name, [`${name}.>`], "first", "memory", 0]);
     assert.equal(typeof si.created, "string");
     const again = await jsm.streams.add({ name, subjects: [`${name}.>`], description: "first", storage: "memory" });
     assert.equal(again.config.name, name);
@@ -55,12 +44,8 @@ describe("jsm.streams", () => {
   });
 
   it("info / delete / update / purge of a missing stream reject with STREAM_NOT_FOUND (10059, 404)", async () => {
-    for (const call of [
-      () => jsm.streams.info("NOPE"),
-      () => jsm.streams.delete("NOPE"),
-      () => jsm.streams.update("NOPE", { description: "x" }),
-      () => jsm.streams.purge("NOPE"),
-    ]) {
+    const s = jsm.streams;
+    for (const call of [() => s.info("NOPE"), () => s.delete("NOPE"), () => s.update("NOPE", { description: "x" }), () => s.purge("NOPE")]) {
       const e = await apiFails(call, 10059, 404, "STREAM_NOT_FOUND");
       assert.ok(e instanceof StreamNotFoundError);
       assert.equal(e.description, "stream not found");
@@ -73,12 +58,10 @@ describe("jsm.streams", () => {
     const u = await jsm.streams.update(name, { description: "v2" });
     assert.equal(u.config.description, "v2");
     assert.deepEqual(u.config.subjects, [`${name}.a`, `${name}.b`]);
-    assert.equal(u.config.max_age, 60_000);
-    assert.equal(u.config.max_msgs, 50);
+    assert.deepEqual([u.config.max_age, u.config.max_msgs], [60_000, 50]);
     const u2 = await jsm.streams.update(name, { subjects: [`${name}.c`], max_msgs: 10 });
     assert.deepEqual(u2.config.subjects, [`${name}.c`]);
-    assert.equal(u2.config.description, "v2");
-    assert.equal(u2.config.max_age, 60_000);
+    assert.deepEqual([u2.config.description, u2.config.max_age], ["v2", 60_000]);
     assert.deepEqual((await jsm.streams.info(name)).config, u2.config);
     await refusedLocally(nc, () => jsm.streams.update(name, { name: "OTHER" }), "update with another name");
     // a change the server refuses (storage type) is a JetStreamApiError and changes nothing
@@ -111,10 +94,11 @@ describe("jsm.streams", () => {
     assert.ok(listed);
     check(listed.config, "list");
     const wire = await wireConfig(name);
-    assert.equal(wire.max_age, 90_000_000_000);
-    assert.equal(wire.duplicate_window, 1_500_000_000);
-    assert.equal(wire.subject_delete_marker_ttl, 3_000_000_000);
+    assert.deepEqual([wire.max_age, wire.duplicate_window, wire.subject_delete_marker_ttl], [90_000_000_000, 1_500_000_000, 3_000_000_000]);
     assert.deepEqual(wire.consumer_limits, { inactive_threshold: 2_500_000_000, max_ack_pending: 7 });
+    // beyond 2^53 ns (about 104 days) and not a whole second: still exact
+    assert.equal((await jsm.streams.update(name, { max_age: 34_560_000_001 })).config.max_age, 34_560_000_001);
+    assert.equal((await jsm.streams.info(name)).config.max_age, 34_560_000_001);
   });
 
   it("every 2.10+ field round-trips", async () => {
@@ -122,31 +106,20 @@ describe("jsm.streams", () => {
     await jsm.streams.add({ name: origin, subjects: [`${origin}.>`], storage: "memory" });
     const name = uniq("NEW");
     const cfg: StreamConfig = {
-      name,
-      subjects: [`${name}.in.>`],
-      metadata: { owner: "tests", "x-y": "z" },
-      compression: "s2",
-      first_seq: 100,
+      name, subjects: [`${name}.in.>`], metadata: { owner: "tests", "x-y": "z" }, compression: "s2", first_seq: 100, allow_direct: true,
       subject_transform: { src: `${name}.in.>`, dest: `${name}.stored.>` },
       sources: [{ name: origin, subject_transforms: [{ src: `${origin}.>`, dest: `${name}.sourced.>` }] }],
-      consumer_limits: { inactive_threshold: 10_000, max_ack_pending: 100 },
-      allow_msg_ttl: true,
-      subject_delete_marker_ttl: 60_000,
-      allow_direct: true,
+      consumer_limits: { inactive_threshold: 10_000, max_ack_pending: 100 }, allow_msg_ttl: true, subject_delete_marker_ttl: 60_000,
     };
     const si = await jsm.streams.add(cfg);
     const c = si.config;
     assert.deepEqual(userMeta(c.metadata), cfg.metadata);
     assert.ok(Object.keys(c.metadata!).some((k) => k.startsWith("_nats.")), "2.11+ adds _nats.* metadata");
-    assert.equal(c.compression, "s2");
-    assert.equal(c.first_seq, 100);
+    assert.deepEqual([c.compression, c.first_seq], ["s2", 100]);
     assert.deepEqual(c.subject_transform, cfg.subject_transform);
-    assert.equal(c.sources?.length, 1);
-    assert.equal(c.sources![0].name, origin);
-    assert.deepEqual(c.sources![0].subject_transforms, cfg.sources![0].subject_transforms);
+    assert.deepEqual(c.sources?.map((x) => [x.name, x.subject_transforms]), [[origin, cfg.sources![0].subject_transforms]]);
     assert.deepEqual(c.consumer_limits, cfg.consumer_limits);
-    assert.equal(c.allow_msg_ttl, true);
-    assert.equal(c.subject_delete_marker_ttl, 60_000);
+    assert.deepEqual([c.allow_msg_ttl, c.subject_delete_marker_ttl], [true, 60_000]);
     // the fields work: first_seq, the stream's subject transform and the source's transform
     nc.publish(`${name}.in.one`, "1");
     nc.publish(`${origin}.two`, "2");
@@ -161,8 +134,7 @@ describe("jsm.streams", () => {
   it("subject_delete_marker_ttl without allow_msg_ttl: the server turns allow_msg_ttl on", async () => {
     const name = uniq("SDM");
     const si = await jsm.streams.add({ name, subjects: [`${name}.>`], storage: "memory", subject_delete_marker_ttl: 5_000 });
-    assert.equal(si.config.subject_delete_marker_ttl, 5_000);
-    assert.equal(si.config.allow_msg_ttl, true);
+    assert.deepEqual([si.config.subject_delete_marker_ttl, si.config.allow_msg_ttl], [5_000, true]);
   });
 
   it("2.12+ / 2.14+ flags round-trip in the combinations nats-server 2.15.2 accepts", async () => {
@@ -212,6 +184,33 @@ describe("jsm.streams", () => {
     assert.equal(r.purged, n);
   }
 
+  it("a field the server does not keep is CONFIG_NOT_APPLIED (the stream is left as the server made it)", async () => {
+    // mirror_direct follows the origin's allow_direct: asked for on a mirror of a stream without
+    // direct get, nats-server silently turns it off
+    const origin = uniq("MDO");
+    await jsm.streams.add({ name: origin, subjects: [`${origin}.>`], storage: "memory" });
+    const name = uniq("MDM");
+    const e = await failsWith<ConfigNotAppliedError>(() => jsm.streams.add({ name, storage: "memory", mirror: { name: origin }, mirror_direct: true }), "CONFIG_NOT_APPLIED");
+    assert.ok(e instanceof ConfigNotAppliedError);
+    assert.equal(e.field, "mirror_direct");
+    assert.match(e.message, /2\.15\.2/);
+    assert.notEqual((await jsm.streams.info(name)).config.mirror_direct, true, "the server did not keep mirror_direct");
+  });
+
+  it("re-adding an existing stream never deletes it, even when the echo check fails", async () => {
+    // an add with the same (normalized) config answers with the stream that already existed: the
+    // echo check must not take its messages with it
+    const origin = uniq("RAO");
+    await jsm.streams.add({ name: origin, subjects: [`${origin}.>`], storage: "memory" });
+    const name = uniq("RAM");
+    await jsm.streams.add({ name, storage: "memory", mirror: { name: origin } });
+    nc.publish(`${origin}.x`, "1");
+    nc.publish(`${origin}.x`, "2");
+    await untilMessages(jsm, name, 2);
+    await failsWith(() => jsm.streams.add({ name, storage: "memory", mirror: { name: origin }, mirror_direct: true }), "CONFIG_NOT_APPLIED");
+    assert.equal((await jsm.streams.info(name)).state.messages, 2, "the existing mirror and its messages are still there");
+  });
+
   it("purge: all, by filter, below a seq, keeping the newest; seq with keep is refused locally", async () => {
     const name = uniq("PURGE");
     await jsm.streams.add({ name, subjects: [`${name}.*`], storage: "memory" });
@@ -229,16 +228,14 @@ describe("jsm.streams", () => {
     assert.equal(await jsm.streams.getMessage(name, { last_by_subj: `${name}.a` }), null);
     assertPurged(await jsm.streams.purge(name, { keep: 2 }), 4);
     st = (await jsm.streams.info(name)).state;
-    assert.equal(st.messages, 2);
-    assert.equal(st.first_seq, last - 1);
+    assert.deepEqual([st.messages, st.first_seq], [2, last - 1]);
     assertPurged(await jsm.streams.purge(name), 2);
     assert.equal((await jsm.streams.info(name)).state.messages, 0);
     last = await fill();
     // seq: everything below seq goes
     assertPurged(await jsm.streams.purge(name, { seq: last - 2 }), 7);
     st = (await jsm.streams.info(name)).state;
-    assert.equal(st.first_seq, last - 2);
-    assert.equal(st.messages, 3);
+    assert.deepEqual([st.messages, st.first_seq], [3, last - 2]);
     // filter + keep
     assertPurged(await jsm.streams.purge(name, { filter: `${name}.b`, keep: 1 }), 2);
     await refusedLocally(nc, () => jsm.streams.purge(name, { seq: 5, keep: 1 }), "seq + keep");
@@ -259,10 +256,7 @@ describe("jsm.streams", () => {
     assert.deepEqual((await collect(jsm.streams.names(`${base}.b.>`))).sort(), [names[1], names[2]]);
     assert.deepEqual(await collect(jsm.streams.names(`${base}.zzz`)), []);
     const infos = await collect(jsm.streams.list(`${base}.a.q`));
-    assert.deepEqual(
-      infos.map((s) => s.config.name),
-      [names[0]],
-    );
+    assert.deepEqual(infos.map((s) => s.config.name), [names[0]]);
     assert.equal(infos[0].config.max_age, 5_000);
     assert.equal((await collect(jsm.streams.list())).filter((s) => names.includes(s.config.name)).length, 3);
     assert.equal(await jsm.streams.find(`${base}.a.q.r`), names[0]);
@@ -309,9 +303,7 @@ describe("jsm.streams", () => {
       const seen = await spy(name);
       const bySeq = await jsm.streams.getMessage(name, { seq: 2 });
       assert.ok(bySeq);
-      assert.equal(bySeq.subject, `${name}.b`);
-      assert.equal(bySeq.seq, 2);
-      assert.equal(bySeq.string(), "b1");
+      assert.deepEqual([bySeq.subject, bySeq.seq, bySeq.string()], [`${name}.b`, 2, "b1"]);
       assert.ok(bySeq.time instanceof Date && !Number.isNaN(bySeq.time.getTime()));
       assert.equal(bySeq.time.getTime(), new Date(bySeq.timestamp).getTime());
       assert.deepEqual(bySeq.headers?.values("X-Custom"), ["v1", "v2"]);
@@ -320,12 +312,9 @@ describe("jsm.streams", () => {
       const plain = await jsm.streams.getMessage(name, { seq: 1 });
       assert.equal(plain?.headers, undefined, "a message published without headers has none");
       const last = await jsm.streams.getMessage(name, { last_by_subj: `${name}.a` });
-      assert.equal(last?.seq, 3);
-      assert.equal(last?.string(), "a2");
-      const next = await jsm.streams.getMessage(name, { next_by_subj: `${name}.a`, seq: 2 });
-      assert.equal(next?.seq, 3);
-      const nextFrom1 = await jsm.streams.getMessage(name, { next_by_subj: `${name}.*` });
-      assert.equal(nextFrom1?.seq, 1);
+      assert.deepEqual([last?.seq, last?.string()], [3, "a2"]);
+      assert.equal((await jsm.streams.getMessage(name, { next_by_subj: `${name}.a`, seq: 2 }))?.seq, 3);
+      assert.equal((await jsm.streams.getMessage(name, { next_by_subj: `${name}.*` }))?.seq, 1);
       const json = await jsm.streams.getMessage(name, { last_by_subj: `${name}.*` });
       assert.deepEqual(json?.json(), { n: 3 });
       // missing: null
@@ -402,11 +391,13 @@ describe("jsm.streams", () => {
     const name = uniq("PAGES");
     const n = 100_050;
     await jsm.streams.add({ name, subjects: [`${name}.>`], storage: "memory" });
-    for (let i = 0; i < n; i++) {
-      nc.publish(`${name}.${i}`, "");
-      if (i % 10_000 === 0) await nc.flush();
+    // in chunks, each stored before the next goes out: the stream's ingest queue is never near its
+    // 100,000-message limit, even on a slow machine
+    for (let i = 0; i < n; ) {
+      const end = Math.min(n, i + 25_000);
+      for (; i < end; i++) nc.publish(`${name}.${i}`, "");
+      await untilMessages(jsm, name, end, 60_000);
     }
-    await untilMessages(jsm, name, n, 60_000);
     // one raw page: the server really pages here
     const page = (await nc.request(`$JS.API.STREAM.INFO.${name}`, JSON.stringify({ subjects_filter: ">" }), { timeout: 20_000 })).json<{
       total: number;
@@ -431,25 +422,18 @@ describe("jsm.streams", () => {
       await refusedLocally(nc, () => jsm.streams.delete(name), `delete ${JSON.stringify(name)}`);
       await refusedLocally(nc, () => jsm.streams.update(name, {}), `update ${JSON.stringify(name)}`);
     }
+    const cfg = (extra: object): unknown => ({ name: "BADCFG", subjects: ["bad.cfg"], ...extra });
     const badConfigs: unknown[] = [
-      { name: "BADCFG", subjects: ["bad.cfg"], nope: true },
-      { name: "BADCFG", subjects: "bad.cfg" },
-      { name: "BADCFG", subjects: ["bad.cfg"], max_msgs: "10" },
-      { name: "BADCFG", subjects: ["bad.cfg"], storage: "disk" },
-      { name: "BADCFG", subjects: ["bad.cfg"], retention: 3 },
-      { name: "BADCFG", subjects: ["bad cfg"] },
-      { name: "BADCFG", subjects: ["bad.\tcfg"] },
-      { name: "BADCFG", subjects: ["bad..cfg"] },
-      { name: "BADCFG", subjects: ["bad.cfg"], max_age: -1 },
-      { name: "BADCFG", subjects: ["bad.cfg"], metadata: { a: 1 } },
-      { name: "BADCFG", subjects: ["bad.cfg"], consumer_limits: { inactive_threshold: "1s" } },
-      { name: "BADCFG", subjects: ["bad.cfg"], sources: [{ name: "a.b" }] },
-      { name: "BADCFG", subjects: ["bad.cfg"], sources: [{ name: "X", nope: 1 }] },
+      cfg({ nope: true }), cfg({ subjects: "bad.cfg" }), cfg({ max_msgs: "10" }), cfg({ storage: "disk" }), cfg({ retention: 3 }),
+      cfg({ subjects: ["bad cfg"] }), cfg({ subjects: ["bad.\tcfg"] }), cfg({ subjects: ["bad..cfg"] }), cfg({ max_age: -1 }),
+      cfg({ metadata: { a: 1 } }), cfg({ consumer_limits: { inactive_threshold: "1s" } }), cfg({ sources: [{ name: "a.b" }] }),
+      cfg({ sources: [{ name: "X", nope: 1 }] }), { name: "BADCFG", sources: [{ name: "X", opt_start_time: "2020" }] },
       { subjects: ["bad.cfg"] },
       null,
     ];
-    for (const cfg of badConfigs) {
-      await refusedLocally(nc, () => jsm.streams.add(cfg as StreamConfig), `add ${JSON.stringify(cfg)}`);
+    for (const c of badConfigs) await refusedLocally(nc, () => jsm.streams.add(c as StreamConfig), `add ${JSON.stringify(c)}`);
+    for (const opts of [{ timeout: -1 }, { timeout: 0 }, { domain: "a.b" }, { domain: "" }, { domain: "x", apiPrefix: "y" }, { apiPrefix: "a b" }, { nope: 1 }]) {
+      await refusedLocally(nc, () => jetstreamManager(nc, opts as never), `jetstreamManager(${JSON.stringify(opts)})`);
     }
     assert.deepEqual(await streamNames(jsm), before, "nothing was created");
     // 255 characters is allowed
@@ -495,6 +479,19 @@ describe("jsm.streams across JetStream domains (hub and leaf)", () => {
     const m = await leaf.streams.getMessage("LEAFS", { last_by_subj: "hubs.2" });
     assert.equal(m?.string(), "h2");
     assert.equal((await hub.streams.getMessage("HUBS", { seq: 1 }))?.string(), "h0");
+    // a mirror by domain too
+    const lm = await leaf.streams.add({ name: "LEAFM", storage: "memory", mirror: { name: "HUBS", domain: "hub" } });
+    assert.equal(lm.config.mirror?.external?.api, "$JS.hub.API");
+    await untilMessages(leaf, "LEAFM", 3);
+    // consumers and direct gets in the other domain
+    await hub.streams.update("HUBS", { allow_direct: true });
+    assert.equal((await hub.direct.getMessage("HUBS", { last_by_subj: "hubs.1" }))?.string(), "h1");
+    assert.equal((await hub.streams.getMessage("HUBS", { seq: 3 }))?.string(), "h2");
+    assert.deepEqual((await collect(hub.direct.getBatch("HUBS", { batch: 2, seq: 2 }))).map((m) => m.seq), [2, 3]);
+    const ci = await hub.consumers.add("HUBS", { durable_name: "HC", filter_subject: "hubs.1" });
+    assert.equal(ci.num_pending, 1);
+    assert.deepEqual(await collect(hub.consumers.names("HUBS")), ["HC"]);
+    assert.equal((await pullOne(leafNc, "HUBS", "HC", {}, "$JS.hub.API"))?.string(), "h1");
     await refusedLocally(leafNc, () => leaf.streams.add({ name: "X", sources: [{ name: "HUBS", domain: "hub", external: { api: "$JS.x.API" } }] }), "domain + external");
   });
 });
