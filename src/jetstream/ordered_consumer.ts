@@ -105,8 +105,8 @@ export class OrderedConsumer {
     return c;
   }
 
+  /** Creates the current consumer (`#name`); retries of one creation reuse the name (see #createWithRetry). */
   async #create(): Promise<void> {
-    this.#name = `${this.#prefix}_${++this.#serial}`;
     this.#expected = 1;
     const body = { stream_name: this.stream, config: consumerConfigToWire(this.#config()) };
     const ci = await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${this.stream}.${this.#name}`, body);
@@ -129,6 +129,7 @@ export class OrderedConsumer {
     }
     this.#expected++;
     this.#streamSeq = info.streamSequence;
+    m.noAcks(); // ack_policy none: acknowledging would only send something the server ignores
     return true;
   }
 
@@ -176,15 +177,26 @@ export class OrderedConsumer {
     this.#deleteCurrent();
     this.#createWithRetry(out)
       .then(() => {
-        if (this.#stopped || out.isEnded) return;
+        if (this.#stopped || out.isEnded) {
+          // stopped while the new consumer was being created: it is not needed
+          this.#deleteCurrent();
+          return;
+        }
         out.notify({ type: "reset", name: this.#name });
         this.#run(s, out);
       })
-      .catch((err: Error) => out.end(err))
+      // a closed connection ends the iteration without an error, as everywhere
+      .catch((err: Error) => out.end(this.api.nc.isClosed() ? null : err))
       .finally(() => (this.#resetting = false));
   }
 
+  /**
+   * Creates the next consumer. Every attempt uses the same name: an attempt that timed out may still
+   * be applied by the server later (it was frozen, or slow), and a retry under a new name would leave
+   * that one behind, unused, until its inactive_threshold.
+   */
   async #createWithRetry(out: ConsumerMessages): Promise<void> {
+    this.#name = `${this.#prefix}_${++this.#serial}`;
     let wait = RESET_BACKOFF_START;
     for (;;) {
       try {

@@ -1,0 +1,6 @@
+// tsnats/kv: Key-Value buckets on JetStream (ADR-8).
+export { Kvm } from "./kvm.js";
+export type { Bucket } from "./bucket.js";
+export type { KvWatcher } from "./watcher.js";
+export * from "./errors.js";
+export type { KvEntry, KvOperation, KvOptions, KvOpenOptions, KvStatus, KvWatchOptions } from "./types.js";

@@ -1,0 +1,192 @@
+// Watching a bucket: an ordered consumer over its key subjects (ADR-8). Resumes after reconnects
+// and restarts from the last delivered revision; `initialized` resolves exactly once, when every
+// value that existed when the watch began has been handed on.
+import type { Codec } from "../core.js";
+import type { ConsumerMessages, DeliverPolicy, JetStreamClient, JsMsg, OrderedConsumerOptions } from "../jetstream/index.js";
+import { InvalidArgumentError } from "../util/errors.js";
+import { entryFromDelivered } from "./entry.js";
+import { checkKeyFilter } from "./validate.js";
+import type { KvEntry, KvWatchOptions } from "./types.js";
+
+export interface WatchTarget {
+  js: JetStreamClient;
+  stream: string;
+  bucket: string;
+  /** `$KV.<bucket>.` (the origin's for a mirror) */
+  prefix: string;
+}
+
+export const WATCH_KEYS = ["key", "include", "ignoreDeletes", "headersOnly", "resumeFromRevision", "callback"];
+
+export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
+  /** Resolves once the initial values were handed on (at once for an empty match or updatesOnly). */
+  readonly initialized: Promise<void>;
+  #resolveInit!: () => void;
+  #rejectInit!: (e: Error) => void;
+  #initDone = false;
+  #messages: Promise<ConsumerMessages>;
+  #stopped = false;
+  #iterating = false;
+  #done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly t: WatchTarget,
+    private readonly opts: KvWatchOptions<T>,
+    private readonly codec?: Codec<T>,
+  ) {
+    for (const k of Object.keys(opts)) if (!WATCH_KEYS.includes(k)) throw new InvalidArgumentError(`unknown watch option '${k}'`);
+    const keys = opts.key === undefined ? [">"] : Array.isArray(opts.key) ? opts.key : [opts.key];
+    if (keys.length === 0) throw new InvalidArgumentError("watch: key must not be an empty list");
+    for (const k of keys) checkKeyFilter(k);
+    if (opts.include !== undefined && !["allHistory", "lastValue", "updatesOnly"].includes(opts.include)) {
+      throw new InvalidArgumentError(`watch: include must be "allHistory", "lastValue" or "updatesOnly"`);
+    }
+    if (opts.resumeFromRevision !== undefined && (!Number.isInteger(opts.resumeFromRevision) || opts.resumeFromRevision < 1)) {
+      throw new InvalidArgumentError("resumeFromRevision must be a positive integer");
+    }
+    if (opts.callback !== undefined && typeof opts.callback !== "function") throw new InvalidArgumentError("callback must be a function");
+    this.initialized = new Promise<void>((resolve, reject) => {
+      this.#resolveInit = resolve;
+      this.#rejectInit = reject;
+    });
+    this.initialized.catch(() => undefined); // reported to whoever awaits it
+    let deliver: DeliverPolicy = opts.include === "allHistory" ? "all" : opts.include === "updatesOnly" ? "new" : "last_per_subject";
+    const oco: OrderedConsumerOptions = { filter_subjects: keys.map((k) => `${t.prefix}${k}`), deliver_policy: deliver };
+    if (opts.resumeFromRevision !== undefined) {
+      deliver = "by_start_sequence";
+      oco.deliver_policy = deliver;
+      oco.opt_start_seq = opts.resumeFromRevision;
+    }
+    if (opts.headersOnly) oco.headers_only = true;
+    this.#messages = this.#start(oco, deliver === "new");
+    this.#messages.catch((err: Error) => this.#fail(err));
+    if (opts.callback) this.#done = this.#runCallback(opts.callback);
+  }
+
+  async #start(oco: OrderedConsumerOptions, updatesOnly: boolean): Promise<ConsumerMessages> {
+    const oc = await this.t.js.consumers.get(this.t.stream, oco);
+    const msgs = await oc.consume({ max_messages: 256 });
+    const pending = oc.cachedInfo()?.num_pending ?? 0;
+    this.#initPending = pending;
+    if (updatesOnly || pending === 0) this.#markInit();
+    if (this.#stopped) await msgs.stop();
+    return msgs;
+  }
+  #initPending = 0;
+  #seen = 0;
+
+  #markInit(): void {
+    if (this.#initDone) return;
+    this.#initDone = true;
+    this.#resolveInit();
+  }
+
+  #fail(err: Error): void {
+    if (!this.#initDone) {
+      this.#initDone = true;
+      this.#rejectInit(err);
+    }
+  }
+
+  /** One delivered message: its entry (undefined when skipped) and whether it was the last initial one. */
+  #step(m: JsMsg): { entry?: KvEntry<T>; last: boolean } {
+    this.#seen++;
+    const last = !this.#initDone && (this.#seen >= this.#initPending || m.info.pending === 0);
+    const e = entryFromDelivered(this.t.bucket, this.t.prefix, m, this.codec);
+    return { last, ...(this.opts.ignoreDeletes && e.operation !== "PUT" ? {} : { entry: e }) };
+  }
+
+  /** Every delivered message as an entry (or none, when skipped) and whether it ends the initial values. */
+  async *#steps(): AsyncGenerator<{ entry?: KvEntry<T>; last: boolean }> {
+    const msgs = await this.#messages;
+    for await (const m of msgs) yield this.#step(m);
+  }
+
+  /** Only the values the watch started with, then it stops (keys, history, purgeDeletes). */
+  async *initialValues(): AsyncGenerator<KvEntry<T>> {
+    this.#iterating = true;
+    try {
+      const msgs = await this.#messages;
+      if (this.#initDone) return;
+      for await (const m of msgs) {
+        const { entry, last } = this.#step(m);
+        if (entry) yield entry;
+        if (last) return this.#markInit();
+      }
+    } finally {
+      await this.stop();
+    }
+  }
+
+  async #runCallback(cb: (e: KvEntry<T>) => void | Promise<void>): Promise<void> {
+    try {
+      for await (const { entry, last } of this.#steps()) {
+        if (entry) {
+          try {
+            await cb(entry);
+          } catch {
+            // a throwing callback does not end the watch
+          }
+        }
+        if (last) this.#markInit();
+      }
+    } catch (err) {
+      this.#fail(err as Error);
+    }
+  }
+
+  /** Stops watching; the iteration ends after what was already received. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const msgs = await this.#messages.catch(() => undefined);
+    await msgs?.stop();
+    this.#markInit();
+  }
+
+  /** Resolves when the watch ended (with the error that ended it, or null). */
+  async closed(): Promise<Error | null> {
+    const msgs = await this.#messages.catch((e: Error) => e);
+    if (msgs instanceof Error) return msgs;
+    const r = await msgs.closed();
+    await this.#done;
+    return r;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<KvEntry<T>> {
+    if (this.opts.callback) throw new Error("this watch has a callback: it cannot also be iterated");
+    if (this.#iterating) throw new Error("already iterating");
+    this.#iterating = true;
+    const steps = this.#steps();
+    // `initialized` resolves when the loop asks for the entry after the last initial one (its body
+    // has run), or on the next turn of the event loop if the body awaits something first.
+    let markNext = false;
+    const next = async (): Promise<IteratorResult<KvEntry<T>>> => {
+      if (markNext) this.#markInit();
+      for (;;) {
+        let r: IteratorResult<{ entry?: KvEntry<T>; last: boolean }>;
+        try {
+          r = await steps.next();
+        } catch (err) {
+          this.#fail(err as Error);
+          throw err;
+        }
+        if (r.done) return { value: undefined, done: true };
+        const { entry, last } = r.value;
+        if (last && !entry) this.#markInit();
+        if (!entry) continue;
+        if (last) {
+          markNext = true;
+          setTimeout(() => this.#markInit(), 0);
+        }
+        return { value: entry, done: false };
+      }
+    };
+    return {
+      next,
+      return: async () => {
+        await this.stop();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}
