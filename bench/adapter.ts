@@ -2,7 +2,8 @@
 //
 // 1. `Connector` / `BenchConn`: a thin wrapper over one in-process JavaScript client (tsnats,
 //    nats.js). The case bodies in cases.ts are written once against it, so both clients run the
-//    same code, in the same event loop, with the same per-message work.
+//    same code, in the same event loop, with the same per-message work. `BenchConn.jetstream()`
+//    adds the JetStream calls the js-* cases need (`BenchJetStream`).
 // 2. `BenchClient`: "run one repetition of this case against this server and return numbers".
 //    In-process clients get it from `inProcessClient()` (cases.ts); an out-of-process client (a
 //    nats.go binary driven through a subprocess, client_go.ts) and the raw-socket ceiling (raw.ts)
@@ -36,7 +37,47 @@ export interface BenchSub {
   counters(): SubCounters;
 }
 
+/** The stream a JetStream case creates before and deletes after its run; the same for every client. */
+export interface BenchStreamConfig {
+  name: string;
+  /** The one subject the stream captures. */
+  subject: string;
+  storage: "memory" | "file";
+  /** `allow_atomic` (atomic batches, server 2.12+). */
+  allowAtomic: boolean;
+}
+
+/**
+ * Async publishing with at most `window` acks outstanding. The driver loop is
+ * `const r = p.ready(); if (r) await r; p.publish(subject, data);` and then `await p.complete()`.
+ */
+export interface BenchAsyncPublisher {
+  /** Null while there is room in the window; else resolves when there is. */
+  ready(): Promise<void> | null;
+  /** Publishes one message; its ack (or error) is counted in `counts()`. */
+  publish(subject: string, data: Uint8Array): void;
+  /** Resolves when every publish so far has its ack (or failed). */
+  complete(): Promise<void>;
+  counts(): { acks: number; errors: number; firstError?: string };
+}
+
+/** The JetStream part of a client (js-* cases). */
+export interface BenchJetStream {
+  addStream(cfg: BenchStreamConfig): Promise<void>;
+  deleteStream(name: string): Promise<void>;
+  /** The number of messages the stream holds (`state.messages`). */
+  streamMessages(name: string): Promise<number>;
+  /** One publish, resolved with its PubAck. */
+  publish(subject: string, data: Uint8Array): Promise<void>;
+  /** A publisher with `window` publishes in flight (its own context). */
+  asyncPublisher(window: number): BenchAsyncPublisher;
+  /** One atomic batch of `size` messages (the commit message included); resolves on the commit's ack. */
+  batch(subject: string, data: Uint8Array, size: number): Promise<void>;
+}
+
 export interface BenchConn {
+  /** The JetStream part; rejects when the client's JetStream package is not there. */
+  jetstream(): Promise<BenchJetStream>;
   publish(subject: string, data: Uint8Array): void;
   subscribe(subject: string, onMsg: (msg: BenchMsg) => void, opts?: SubscribeOptions): BenchSub;
   /** Resolves to the reply's payload. */
@@ -58,13 +99,23 @@ export interface Connector {
 export interface ClientModule {
   readonly name: string;
   readonly version: string;
+  /** More about the version, for the heading ("@nats-io/jetstream 3.4.0"). */
+  readonly detail?: string;
   readonly connector: Connector;
   /** Whether `SubscribeOptions.pending` is honoured (messages over it dropped and counted). */
   readonly pendingLimits: boolean;
+  /** Why the js-* cases cannot run with this client (undefined: they can). */
+  readonly jetstreamUnavailable?: string;
 }
 
-/** pubsub: publisher and subscriber on two connections; pubsub1: both on one connection. */
-export type CaseKind = "pub" | "pubsub" | "pubsub1" | "req" | "reqpar";
+/**
+ * pubsub: publisher and subscriber on two connections; pubsub1: both on one connection.
+ * jspub: awaited JetStream publishes one at a time; jsasync: async publishes with `window` in
+ * flight; jsbatch: atomic batches of `batch` messages.
+ */
+export type CaseKind = "pub" | "pubsub" | "pubsub1" | "req" | "reqpar" | "jspub" | "jsasync" | "jsbatch";
+
+export const JS_KINDS: readonly CaseKind[] = ["jspub", "jsasync", "jsbatch"];
 
 export interface CaseSpec {
   /** Stable id used by `--case`, in the table and in the JSON ("pub-16B", "req-seq-128B", ...). */
@@ -76,6 +127,12 @@ export interface CaseSpec {
   count: number;
   /** Outstanding requests for "reqpar". */
   inflight?: number;
+  /** JetStream cases: the stream's storage. */
+  storage?: "memory" | "file";
+  /** "jsasync": publishes awaiting their acks at most. */
+  window?: number;
+  /** "jsbatch": messages per atomic batch (the commit included); `count` is a multiple of it. */
+  batch?: number;
 }
 
 export interface GcStats {
@@ -97,6 +154,7 @@ export interface RunMetrics {
   msgsPerSec: number;
   /** Payload megabytes (10^6 bytes) per second. */
   mbPerSec: number;
+  /** Latency percentiles: per request, per JetStream publish, or per atomic batch (first add to commit ack). */
   p50Us?: number;
   p99Us?: number;
   gc?: GcStats;
@@ -111,5 +169,7 @@ export interface BenchClient {
   readonly version: string;
   /** How this client was built or loaded, when that matters ("go1.26.8, Go module"). */
   readonly detail?: string;
+  /** Why this client does not run `spec` at all (shown as n/a); undefined when it does. */
+  unsupported?(spec: CaseSpec): string | undefined;
   run(spec: CaseSpec, url: string, tag: string): Promise<RunMetrics>;
 }

@@ -1,13 +1,14 @@
 // tsnats vs nats.js v3 vs nats.go vs a raw-socket ceiling: throughput, latency, GC and memory.
 //
 // Run everything (starts its own nats-server on 127.0.0.1, random port: the pinned `current`
-// version from nats-servers.json, or NATS_SERVER_BIN; about 4–5 minutes):
+// version from nats-servers.json, or NATS_SERVER_BIN; about 6–7 minutes, 1.5–2 of them JetStream):
 //   npm run bench                                   (= setup + build, then node build/bench/bench.js)
 // Run one case (substring of the case id), quickly, all clients:
 //   node build/bench/bench.js --case pubsub-1KiB --quick
 // More examples:
 //   node build/bench/bench.js --case req-seq --reps 5
 //   node build/bench/bench.js --case memory                  (only the slow-consumer memory case)
+//   node build/bench/bench.js --case js                      (only the JetStream cases, ~1.5–2 min)
 //   node build/bench/bench.js --clients nats.js,nats.go --quick
 //   NATS_URL=nats://127.0.0.1:4222 node build/bench/bench.js (use a running server instead)
 //
@@ -16,7 +17,12 @@
 //          --out <file> (default bench/results/latest.json), --help.
 // Case ids: pub-{16B,128B,1KiB,16KiB}; pubsub-{same} (publisher and subscriber on two
 // connections); pubsub-1conn-{same} (both on one connection); req-seq-128B (sequential requests,
-// p50/p99 latency); req-inflight100-128B; memory-slow-consumer.
+// p50/p99 latency); req-inflight100-128B; memory-slow-consumer; and the JetStream cases
+// (`--case js` selects them all; no ceiling column): js-pub-sync-128B-{mem,file} (awaited
+// publishes one at a time, p50/p99 per publish), js-pub-async-128B-w{1000,4000}-{mem,file} (async
+// publishes with that many acks in flight, timed until the last ack), js-batch-100-mem (atomic
+// batches of 100, p50/p99 per batch). Each JetStream run creates its stream before and deletes it
+// after, outside the timed part; the server runs with JetStream enabled (store in its temp dir).
 //
 // Clients: tsnats and nats.js run in this process through the adapter in adapter.ts; nats.go is
 // bench/go/main.go, built as the Go module in bench/go (go.mod pins nats.go; binary cached outside
@@ -144,6 +150,24 @@ async function serverVersion(server: ServerHandle, mods: ClientModule[]): Promis
   }
 }
 
+function caseDescription(spec: CaseSpec): string {
+  const n = spec.count.toLocaleString("en-US");
+  const storage = `${spec.storage ?? "memory"} storage`;
+  switch (spec.kind) {
+    case "req":
+    case "reqpar":
+      return `${n} requests of ${spec.size} B`;
+    case "jspub":
+      return `${n} JetStream publishes of ${spec.size} B, each awaited (${storage})`;
+    case "jsasync":
+      return `${n} JetStream async publishes of ${spec.size} B, ${spec.window} in flight, timed until the last ack (${storage})`;
+    case "jsbatch":
+      return `${n} messages of ${spec.size} B in ${(spec.count / (spec.batch ?? 1)).toLocaleString("en-US")} atomic batches of ${spec.batch} (${storage})`;
+    default:
+      return `${n} messages of ${spec.size} B`;
+  }
+}
+
 function progress(run: RawRun): string {
   const what = run.ok ? `${Math.round(run.msgsPerSec).toLocaleString("en-US")} msgs/s` : `FAILED: ${run.error}`;
   const extra: string[] = [];
@@ -195,11 +219,21 @@ async function main(): Promise<number> {
       `${opts.reps} reps${opts.quick ? " (quick)" : ""}`);
 
     const runs: RawRun[] = [];
+    /** Per case, the clients that do not run it and why (the raw ceiling has no JetStream cases). */
+    const notApplicable: Record<string, Record<string, string>> = {};
     let seq = 0;
     for (const spec of cases) {
-      console.error(`${spec.id}: ${spec.count.toLocaleString("en-US")} ${spec.kind.startsWith("req") ? "requests" : "messages"} of ${spec.size} B`);
+      console.error(`${spec.id}: ${caseDescription(spec)}`);
+      for (const client of clients) {
+        const why = client.unsupported?.(spec);
+        if (why) {
+          (notApplicable[spec.id] ??= {})[client.name] = why;
+          console.error(`  ${spec.id} ${client.name.padEnd(8)} n/a: ${why.replace(/^n\/a: /, "")}`);
+        }
+      }
       for (let rep = 1; rep <= opts.reps; rep++) {
         for (const client of clients) {
+          if (notApplicable[spec.id]?.[client.name]) continue;
           const tag = `${spec.id}.${rep}.${client.name.replace(/\W/g, "")}.${seq++}`;
           const m = await client.run(spec, server.url, tag);
           if (interrupted) return new Promise<number>(() => {}); // onSignal exits the process
@@ -240,7 +274,7 @@ async function main(): Promise<number> {
         console.log("");
         console.log(`median msgs/s and ratios (tsnats / other; ${opts.reps} repetitions, alternating; ` +
           `nats-server ${version ?? "?"}):`);
-        console.log(formatRatioTable(ratioRows, SUBJECT, others, missing, labels));
+        console.log(formatRatioTable(ratioRows, SUBJECT, others, missing, labels, notApplicable));
       }
     }
     if (memoryResults.length > 0) {
@@ -258,6 +292,7 @@ async function main(): Promise<number> {
       server: serverInfo,
       clients: clientInfo,
       unavailable: missing,
+      notApplicable,
       ...(natsGo ? { natsGo } : {}),
       ...(natsGo?.debianPackages ? { debianPackages: natsGo.debianPackages } : {}),
       mode: { quick: opts.quick, reps: opts.reps, ...(opts.caseFilter ? { caseFilter: opts.caseFilter } : {}) },

@@ -1,11 +1,12 @@
 // The benchmark cases, written once against the adapter in adapter.ts.
 import { performance } from "node:perf_hooks";
-import type {
-  BenchClient, BenchConn, CaseSpec, ClientModule, GcStats, RunMetrics,
+import {
+  JS_KINDS, type BenchClient, type BenchConn, type BenchJetStream, type CaseSpec, type ClientModule, type GcStats,
+  type RunMetrics,
 } from "./adapter.js";
 import { collectGarbage, gcWindow } from "./gc.js";
 import { percentile } from "./report.js";
-import { KiB, describe, payload, sizeLabel, withTimeout, yieldToIo } from "./util.js";
+import { KiB, describe, payload, sizeLabel, streamName, withTimeout, yieldToIo } from "./util.js";
 
 /** The longest one run may take before it is abandoned and reported as an error. */
 const RUN_LIMIT_MS = 60_000;
@@ -25,6 +26,30 @@ export function defaultCases(quick: boolean): CaseSpec[] {
   for (const [size, count] of pubsub) cases.push({ id: `pubsub-1conn-${sizeLabel(size)}`, kind: "pubsub1", size, count: count / div });
   cases.push({ id: "req-seq-128B", kind: "req", size: 128, count: 8_000 / div });
   cases.push({ id: "req-inflight100-128B", kind: "reqpar", size: 128, count: 50_000 / div, inflight: 100 });
+  cases.push(...jetStreamCases(quick));
+  return cases;
+}
+
+/**
+ * The JetStream cases (`--case js` selects them all). Each run creates its own stream (one
+ * subject, the storage named in the id, 1 replica; `allow_atomic` for the batch case) before its
+ * warm-up and deletes it after the timed part. Counts keep the whole JetStream part of a full
+ * run (3 repetitions, 3 clients) under about 3 minutes: nats.js' async publishing (~10k msgs/s,
+ * CPU-bound) sets the async count at 50,000.
+ */
+export function jetStreamCases(quick: boolean): CaseSpec[] {
+  const div = quick ? 10 : 1;
+  const cases: CaseSpec[] = [];
+  const storages = [["mem", "memory"], ["file", "file"]] as const;
+  for (const [label, storage] of storages) {
+    cases.push({ id: `js-pub-sync-128B-${label}`, kind: "jspub", size: 128, count: 5_000 / div, storage });
+  }
+  for (const window of [1000, 4000]) {
+    for (const [label, storage] of storages) {
+      cases.push({ id: `js-pub-async-128B-w${window}-${label}`, kind: "jsasync", size: 128, count: 50_000 / div, storage, window });
+    }
+  }
+  cases.push({ id: "js-batch-100-mem", kind: "jsbatch", size: 128, count: (200 / div) * 100, storage: "memory", batch: 100 });
   return cases;
 }
 
@@ -51,6 +76,8 @@ interface Measured {
 
 interface RunContext {
   spec: CaseSpec;
+  /** The run's unique tag (subject suffix; the stream name of a JetStream run derives from it). */
+  tag: string;
   subject: string;
   data: Uint8Array;
   warm: number;
@@ -179,12 +206,93 @@ async function runRequestInFlight(ctx: RunContext): Promise<Measured> {
   return { done: ctx.spec.count, elapsedMs: ctx.stop() };
 }
 
+// JetStream. The stream is created before the warm-up and deleted after the timed part; after the
+// timed part the run also checks that the stream holds every message published (warm-up included).
+
+async function withStream(
+  ctx: RunContext, allowAtomic: boolean, body: (js: BenchJetStream) => Promise<{ m: Measured; expected: number }>,
+): Promise<Measured> {
+  const c = await ctx.open("js");
+  const js = await c.jetstream();
+  const name = streamName(ctx.tag);
+  await js.addStream({ name, subject: ctx.subject, storage: ctx.spec.storage ?? "memory", allowAtomic });
+  try {
+    const { m, expected } = await body(js);
+    const stored = await js.streamMessages(name);
+    if (stored !== expected) throw new Error(`stream ${name} holds ${stored} messages, expected ${expected}`);
+    return m;
+  } finally {
+    await js.deleteStream(name).catch(() => undefined);
+  }
+}
+
+async function runJsPub(ctx: RunContext): Promise<Measured> {
+  return withStream(ctx, false, async (js) => {
+    for (let i = 0; i < ctx.warm; i++) await js.publish(ctx.subject, ctx.data);
+    const n = ctx.spec.count;
+    const lat = new Float64Array(n);
+    ctx.start();
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await js.publish(ctx.subject, ctx.data);
+      lat[i] = performance.now() - t;
+    }
+    return { m: { done: n, elapsedMs: ctx.stop(), latenciesMs: lat }, expected: ctx.warm + n };
+  });
+}
+
+/** Async publishes with the client's window; timed until every ack is in. */
+async function runJsAsync(ctx: RunContext): Promise<Measured> {
+  return withStream(ctx, false, async (js) => {
+    const pub = js.asyncPublisher(ctx.spec.window ?? 1000);
+    const drive = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const r = pub.ready();
+        if (r) await r;
+        pub.publish(ctx.subject, ctx.data);
+      }
+      await pub.complete();
+    };
+    await drive(ctx.warm);
+    const n = ctx.spec.count;
+    ctx.start();
+    await drive(n);
+    const elapsedMs = ctx.stop();
+    const { acks, errors, firstError } = pub.counts();
+    if (errors > 0 || acks !== ctx.warm + n) {
+      throw new Error(`${acks} acks and ${errors} errors for ${ctx.warm + n} publishes${firstError ? ` (first: ${firstError})` : ""}`);
+    }
+    return { m: { done: n, elapsedMs }, expected: ctx.warm + n };
+  });
+}
+
+/** Atomic batches one after another; `count` messages in batches of `batch`, latency per batch. */
+async function runJsBatch(ctx: RunContext): Promise<Measured> {
+  const size = ctx.spec.batch ?? 100;
+  const batches = Math.max(1, Math.floor(ctx.spec.count / size));
+  const warm = Math.max(1, Math.ceil(batches / 10));
+  return withStream(ctx, true, async (js) => {
+    for (let i = 0; i < warm; i++) await js.batch(ctx.subject, ctx.data, size);
+    const lat = new Float64Array(batches);
+    ctx.start();
+    for (let i = 0; i < batches; i++) {
+      const t = performance.now();
+      await js.batch(ctx.subject, ctx.data, size);
+      lat[i] = performance.now() - t;
+    }
+    return { m: { done: batches * size, elapsedMs: ctx.stop(), latenciesMs: lat }, expected: (warm + batches) * size };
+  });
+}
+
 const bodies: Record<CaseSpec["kind"], (ctx: RunContext) => Promise<Measured>> = {
   pub: runPub,
   pubsub: (ctx) => runPubSub(ctx, false),
   pubsub1: (ctx) => runPubSub(ctx, true),
   req: runRequestSequential,
   reqpar: runRequestInFlight,
+  jspub: runJsPub,
+  jsasync: runJsAsync,
+  jsbatch: runJsBatch,
 };
 
 /** Wraps an in-process client module as a `BenchClient`, with GC accounting. */
@@ -192,6 +300,8 @@ export function inProcessClient(mod: ClientModule): BenchClient {
   return {
     name: mod.name,
     version: mod.version,
+    ...(mod.detail ? { detail: mod.detail } : {}),
+    unsupported: (spec) => (JS_KINDS.includes(spec.kind) ? mod.jetstreamUnavailable : undefined),
     async run(spec: CaseSpec, url: string, tag: string): Promise<RunMetrics> {
       collectGarbage();
       const conns: BenchConn[] = [];
@@ -199,9 +309,11 @@ export function inProcessClient(mod: ClientModule): BenchClient {
       let closedReason: string | undefined;
       let t0 = 0;
       let elapsed = 0;
-      let gc: { stop(): Promise<GcStats> } | undefined;
+      let t1: number | undefined;
+      let gc: { stop(at?: number): Promise<GcStats> } | undefined;
       const ctx: RunContext = {
         spec,
+        tag,
         subject: `bench.${tag}`,
         data: payload(spec.size),
         warm: Math.max(1, Math.ceil(spec.count / 10)),
@@ -221,7 +333,8 @@ export function inProcessClient(mod: ClientModule): BenchClient {
           t0 = performance.now();
         },
         stop(at?: number): number {
-          elapsed = (at ?? performance.now()) - t0;
+          t1 = at ?? performance.now();
+          elapsed = t1 - t0;
           return elapsed;
         },
       };
@@ -233,7 +346,8 @@ export function inProcessClient(mod: ClientModule): BenchClient {
       } catch (err) {
         error = describe(err);
       }
-      const gcStats = gc ? await gc.stop() : undefined;
+      // The GC window ends where the timed part ended (a JetStream run deletes its stream after it).
+      const gcStats = gc ? await gc.stop(t1) : undefined;
       closing = true;
       await Promise.all(conns.map((c) =>
         withTimeout(c.close(), CLOSE_TIMEOUT_MS, "close").catch((err: unknown) => {

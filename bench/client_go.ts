@@ -4,13 +4,14 @@
 // 1. Go module (bench/go/go.mod + go.sum pin github.com/nats-io/nats.go): `go build` with the `go`
 //    on PATH (else /usr/local/go/bin/go), GOTOOLCHAIN=local, -mod=readonly, fetching through the Go
 //    module proxy on the first build. The binary is kept outside the repository, in
-//    <cacheDir>/bench-go/<hash of main.go, go.mod and go.sum>/natsbench, and reused while those
-//    three files are unchanged.
+//    <cacheDir>/bench-go/<hash of main.go, jetstream.go, go.mod and go.sum>/natsbench, and reused
+//    while those files are unchanged.
 // 2. Debian fallback, when there is no Go or the module build fails (no proxy, Go too old):
 //    Debian's Go (golang-go) in GOPATH mode against Debian's nats.go
 //    (golang-github-nats-io-go-nats-dev, sources under /usr/share/gocode/src), installed with
 //    apt-get when missing and we are root; main.go is copied to a scratch folder so the module
-//    files beside it play no part.
+//    files beside it play no part. jetstream.go (nats.go's jetstream package, not in Debian's
+//    nats.go 1.22) stays behind too: such a binary fails the js-* cases, saying why.
 //
 // When neither works `prepareGoClient` says why, and the nats.go column says so.
 import { spawn, spawnSync } from "node:child_process";
@@ -22,7 +23,7 @@ import { cacheDir, goCommand } from "#nats-servers";
 import type { BenchClient, CaseSpec, RunMetrics } from "./adapter.js";
 import { buildDir, describe, repoRoot } from "./util.js";
 
-const MODULE_FILES = ["main.go", "go.mod", "go.sum"];
+const MODULE_FILES = ["main.go", "jetstream.go", "go.mod", "go.sum"];
 const NATS_GO_MODULE = "github.com/nats-io/nats.go";
 const DEBIAN_PACKAGES = ["golang-go", "golang-github-nats-io-go-nats-dev"];
 const SYSTEM_GOPATH = "/usr/share/gocode";
@@ -229,7 +230,8 @@ function goClient(bin: string, version: string, detail: string): BenchClient {
     detail,
     run(spec: CaseSpec, url: string, tag: string): Promise<RunMetrics> {
       const args = ["-url", url, "-kind", spec.kind, "-size", String(spec.size), "-count", String(spec.count),
-        "-inflight", String(spec.inflight ?? 100), "-tag", tag];
+        "-inflight", String(spec.inflight ?? 100), "-storage", spec.storage ?? "memory",
+        "-window", String(spec.window ?? 1000), "-batch", String(spec.batch ?? 100), "-tag", tag];
       return new Promise((resolve) => {
         const fail = (error: string): RunMetrics => ({ ok: false, error, count: spec.count, elapsedMs: 0, msgsPerSec: 0, mbPerSec: 0 });
         const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });

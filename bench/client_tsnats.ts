@@ -1,7 +1,11 @@
 // tsnats (this repository's src/) behind the bench adapter.
 import { readFileSync } from "node:fs";
 import { connect } from "../src/index.js";
-import type { BenchConn, BenchMsg, BenchSub, ClientModule, SubscribeOptions } from "./adapter.js";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "../src/jetstream/index.js";
+import type {
+  BenchAsyncPublisher, BenchConn, BenchJetStream, BenchMsg, BenchStreamConfig, BenchSub, ClientModule, SubscribeOptions,
+} from "./adapter.js";
+import { describe } from "./util.js";
 
 type Connection = Awaited<ReturnType<typeof connect>>;
 
@@ -17,8 +21,65 @@ function packageVersion(): string {
   return "unknown";
 }
 
+/** tsnats/jetstream: `js.publish`, `js.publishAsync` with `maxPending`, `js.batch()`; `jsm.streams`. */
+class TsnatsJetStream implements BenchJetStream {
+  private readonly js: JetStreamClient;
+
+  constructor(private readonly nc: Connection, private readonly jsm: JetStreamManager) {
+    this.js = jetstream(nc);
+  }
+
+  async addStream(cfg: BenchStreamConfig): Promise<void> {
+    await this.jsm.streams.add({
+      name: cfg.name, subjects: [cfg.subject], storage: cfg.storage, num_replicas: 1,
+      ...(cfg.allowAtomic ? { allow_atomic: true } : {}),
+    });
+  }
+
+  async deleteStream(name: string): Promise<void> {
+    await this.jsm.streams.delete(name);
+  }
+
+  async streamMessages(name: string): Promise<number> {
+    return (await this.jsm.streams.info(name)).state.messages;
+  }
+
+  async publish(subject: string, data: Uint8Array): Promise<void> {
+    await this.js.publish(subject, data);
+  }
+
+  asyncPublisher(window: number): BenchAsyncPublisher {
+    const js = jetstream(this.nc, { maxPending: window });
+    let acks = 0;
+    let errors = 0;
+    let firstError: string | undefined;
+    const onAck = () => { acks++; };
+    const onError = (err: unknown) => {
+      errors++;
+      firstError ??= describe(err);
+    };
+    return {
+      ready: () => (js.publishAsyncPending() >= window ? js.publishAsyncReady() : null),
+      publish: (subject, data) => { js.publishAsync(subject, data).then(onAck, onError); },
+      complete: () => js.publishAsyncComplete(),
+      counts: () => ({ acks, errors, ...(firstError ? { firstError } : {}) }),
+    };
+  }
+
+  async batch(subject: string, data: Uint8Array, size: number): Promise<void> {
+    const b = this.js.batch();
+    for (let i = 1; i < size; i++) b.add(subject, data);
+    const ack = await b.commit(subject, data);
+    if (ack.count !== size) throw new Error(`batch ack counts ${ack.count} messages, expected ${size}`);
+  }
+}
+
 class TsnatsConn implements BenchConn {
   constructor(private readonly nc: Connection) {}
+
+  async jetstream(): Promise<BenchJetStream> {
+    return new TsnatsJetStream(this.nc, await jetstreamManager(this.nc));
+  }
 
   publish(subject: string, data: Uint8Array): void {
     this.nc.publish(subject, data);

@@ -41,13 +41,16 @@ export function collectGarbage(): void {
   forceGc?.();
 }
 
-/** Starts a GC window; `stop()` resolves to the collections whose start fell inside it. */
-export function gcWindow(): { stop(): Promise<GcStats> } {
+/**
+ * Starts a GC window; `stop()` resolves to the collections whose start fell inside it. `at` (a
+ * performance.now() timestamp) ends the window earlier than the call, at the end of the timed part.
+ */
+export function gcWindow(): { stop(at?: number): Promise<GcStats> } {
   ensureObserver();
   const t0 = performance.now();
   return {
-    async stop(): Promise<GcStats> {
-      const t1 = performance.now();
+    async stop(at?: number): Promise<GcStats> {
+      const t1 = at ?? performance.now();
       // Observer callbacks are delivered asynchronously: let the pending ones arrive.
       await sleep(20);
       const pending = observer?.takeRecords();

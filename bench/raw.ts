@@ -277,7 +277,7 @@ async function rawRequester(ctx: Ctx, inflight: number): Promise<Measured> {
   return { done: ctx.spec.count, elapsedMs: ctx.stop(), latenciesMs: lat };
 }
 
-const bodies: Record<CaseSpec["kind"], (ctx: Ctx) => Promise<Measured>> = {
+const bodies: Partial<Record<CaseSpec["kind"], (ctx: Ctx) => Promise<Measured>>> = {
   pub: rawPub,
   pubsub: (ctx) => rawPubSub(ctx, false),
   pubsub1: (ctx) => rawPubSub(ctx, true),
@@ -288,6 +288,7 @@ const bodies: Record<CaseSpec["kind"], (ctx: Ctx) => Promise<Measured>> = {
 export const rawClient: BenchClient = {
   name: "ceiling",
   version: `raw node:net (node ${process.version})`,
+  unsupported: (spec) => (bodies[spec.kind] ? undefined : "the raw-socket ceiling has no JetStream cases"),
   async run(spec: CaseSpec, url: string, tag: string): Promise<RunMetrics> {
     collectGarbage();
     const conns: RawConn[] = [];
@@ -310,7 +311,9 @@ export const rawClient: BenchClient = {
     let m: Measured | undefined;
     let error: string | undefined;
     try {
-      m = await withTimeout(bodies[spec.kind](ctx), RUN_LIMIT_MS, `${spec.id} (ceiling)`);
+      const body = bodies[spec.kind];
+      if (!body) throw new Error(`the raw-socket ceiling has no ${spec.kind} case`);
+      m = await withTimeout(body(ctx), RUN_LIMIT_MS, `${spec.id} (ceiling)`);
     } catch (err) {
       error = describe(err);
     }

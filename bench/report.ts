@@ -191,19 +191,33 @@ export function formatTable(summaries: CaseSummary[], labels: Record<string, str
  */
 export function formatRatioTable(
   rows: CaseRatios[], subject: string, others: string[], missing: Record<string, string>, labels: Record<string, string> = {},
+  notApplicable: Record<string, Record<string, string>> = {},
 ): string {
   const label = (c: string) => labels[c] ?? c;
   const header = ["case", label(subject), ...others.map(label), ...others.map((o) => `${subject}/${o}`)];
   const right = header.map((_, i) => i > 0);
-  const cell = (client: string, v: number | null, f: (n: number) => string) =>
-    missing[client] ? "n/a" : v === null ? "-" : f(v);
+  const cell = (caseId: string, clients: string[], v: number | null, f: (n: number) => string) =>
+    clients.some((c) => missing[c] || notApplicable[caseId]?.[c]) ? "n/a" : v === null ? "-" : f(v);
   const body = rows.map((r) => [
     r.case,
-    cell(subject, r.medians[subject], fmtNum),
-    ...others.map((o) => cell(o, r.medians[o], fmtNum)),
-    ...others.map((o) => cell(o, r.ratios[`${subject}/${o}`], (n) => `${n.toFixed(2)}x`)),
+    cell(r.case, [subject], r.medians[subject], fmtNum),
+    ...others.map((o) => cell(r.case, [o], r.medians[o], fmtNum)),
+    ...others.map((o) => cell(r.case, [subject, o], r.ratios[`${subject}/${o}`], (n) => `${n.toFixed(2)}x`)),
   ]);
   const notes = Object.entries(missing).map(([c, why]) => `n/a for ${c}: ${why}`);
+  // Per-case n/a (a client without that kind of case), one line per client and reason.
+  const perCase = new Map<string, string[]>();
+  for (const r of rows) {
+    for (const [c, why] of Object.entries(notApplicable[r.case] ?? {})) {
+      if (missing[c]) continue;
+      const key = `${c}\0${why.replace(/^n\/a: /, "")}`;
+      perCase.set(key, [...(perCase.get(key) ?? []), r.case]);
+    }
+  }
+  for (const [key, cases] of perCase) {
+    const [c, why] = key.split("\0");
+    notes.push(`n/a for ${c} in ${cases.length > 3 ? `${cases.length} cases (${cases[0]} ... ${cases[cases.length - 1]})` : cases.join(", ")}: ${why}`);
+  }
   return [table(header, body, right), ...notes].join("\n");
 }
 
@@ -218,6 +232,8 @@ export interface Results {
   clients: ClientInfo[];
   /** Clients asked for that could not run, with the reason. */
   unavailable: Record<string, string>;
+  /** Per case id, clients that do not run that case (the ceiling has no JetStream cases), with the reason. */
+  notApplicable: Record<string, Record<string, string>>;
   /** How the nats.go program was built: its nats.go version, Go release, module or Debian build. */
   natsGo?: GoBuildInfo;
   /** Versions of the Debian packages nats.go was built with (Debian fallback only). */

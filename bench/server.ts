@@ -1,4 +1,5 @@
-// Starts a private nats-server on 127.0.0.1 with a random port, or uses $NATS_URL. The server is the
+// Starts a private nats-server on 127.0.0.1 with a random port and JetStream enabled (file store in
+// its temp dir), or uses $NATS_URL (the js-* cases need JetStream there). The server is the
 // pinned `current` one from nats-servers.json (resolveServer in scripts/lib/nats_servers.mjs;
 // NATS_SERVER_BIN overrides it there).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -69,10 +70,12 @@ export async function startServer(): Promise<ServerHandle> {
   const bin = resolved.path;
   const dir = mkdtempSync(join(tmpdir(), "tsnats-bench-"));
   const conf = join(dir, "server.conf");
+  // JetStream on, for the js-* cases; its file store lives in the temp dir, removed at stop.
   writeFileSync(conf, [
     `host: "127.0.0.1"`,
     `port: -1`,
     `ports_file_dir: ${JSON.stringify(dir)}`,
+    `jetstream: { store_dir: ${JSON.stringify(join(dir, "js"))} }`,
     "",
   ].join("\n"));
 

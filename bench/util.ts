@@ -50,3 +50,8 @@ export function repoRoot(): string {
 export function buildDir(): string {
   return dirname(fileURLToPath(import.meta.url));
 }
+
+/** The stream of a JetStream run, from its tag (stream names take no dots); main.go derives it the same way. */
+export function streamName(tag: string): string {
+  return `BENCH_${tag.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}

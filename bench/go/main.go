@@ -2,12 +2,16 @@
 //
 //	natsgo-bench version      (prints nats.Version and the Go release: "1.55.0 go1.26.8")
 //	natsgo-bench -url nats://127.0.0.1:4222 -kind pub|pubsub|pubsub1|req|reqpar -size 128 -count 100000 [-inflight 100] -tag T
+//	natsgo-bench -url ... -kind jspub|jsasync|jsbatch -size 128 -count N -storage memory|file [-window 1000] [-batch 100] -tag T
 //
 // It does an untimed warm-up of 10% of the messages, times the rest, and prints one JSON line with
 // the fields of RunMetrics in bench/adapter.ts (no GC fields). Built as the Go module in this
 // folder (go.mod pins nats.go), or, as a fallback, in GOPATH mode against Debian's
-// golang-github-nats-io-go-nats-dev (nats.go 1.22, Go 1.19); see client_go.ts. So it uses only
-// API present in both nats.go 1.22 and the pinned version, and Go language features of Go 1.19.
+// golang-github-nats-io-go-nats-dev (nats.go 1.22, Go 1.19); see client_go.ts. So this file uses
+// only API present in both nats.go 1.22 and the pinned version, and Go language features of Go
+// 1.19. The JetStream kinds live in jetstream.go (nats.go's jetstream package, which 1.22 lacks):
+// the module build compiles it, the Debian fallback builds this file alone, and then the
+// JetStream kinds report that they need the module build.
 package main
 
 import (
@@ -44,10 +48,15 @@ type result struct {
 	ConnClosed string   `json:"connClosed,omitempty"`
 }
 
+// jsRunners holds the JetStream kinds; jetstream.go fills it (module build only).
+var jsRunners = map[string]func(b *bench, r *result) error{}
+
 type bench struct {
-	url, subject      string
+	url, subject, tag string
 	size, count, warm int
 	inflight          int
+	storage           string
+	window, batch     int
 	data              []byte
 	conns             []*nats.Conn
 	closing           atomic.Bool
@@ -318,10 +327,14 @@ func main() {
 	size := flag.Int("size", 128, "payload bytes")
 	count := flag.Int("count", 100000, "messages or requests timed")
 	inflight := flag.Int("inflight", 100, "outstanding requests for reqpar")
+	storage := flag.String("storage", "memory", "JetStream kinds: memory or file")
+	window := flag.Int("window", 1000, "jsasync: async publishes in flight at most")
+	batch := flag.Int("batch", 100, "jsbatch: messages per atomic batch, commit included")
 	tag := flag.String("tag", "natsgo", "subject suffix")
 	flag.Parse()
 
-	b := &bench{url: *url, subject: "bench." + *tag, size: *size, count: *count, inflight: *inflight}
+	b := &bench{url: *url, subject: "bench." + *tag, tag: *tag, size: *size, count: *count, inflight: *inflight,
+		storage: *storage, window: *window, batch: *batch}
 	b.warm = (*count + 9) / 10
 	if b.warm < 1 {
 		b.warm = 1
@@ -343,6 +356,12 @@ func main() {
 		err = b.runRequests(r, 1)
 	case "reqpar":
 		err = b.runRequests(r, b.inflight)
+	case "jspub", "jsasync", "jsbatch":
+		if run := jsRunners[*kind]; run != nil {
+			err = run(b, r)
+		} else {
+			err = fmt.Errorf("%s needs the Go module build (jetstream.go, nats.go's jetstream package); this binary was built from main.go alone", *kind)
+		}
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
