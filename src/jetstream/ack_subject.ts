@@ -52,6 +52,8 @@ export function parseAckSubject(reply: string | undefined): DeliveryInfo {
   } else {
     throw new NotJetStreamMessageError(reply);
   }
+  // every token the metadata is read from must be there (a subject never has an empty token)
+  for (let k = 2; k < i + 7; k++) if (!t[k]) throw new NotJetStreamMessageError(reply);
   const delivered = num(t[i + 2], reply);
   if (!/^\d+$/.test(t[i + 5] ?? "")) throw new NotJetStreamMessageError(reply);
   const info: DeliveryInfo = {

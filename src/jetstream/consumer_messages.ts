@@ -124,7 +124,8 @@ export class ConsumerMessages implements AsyncIterable<JsMsg> {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = err;
-    if (this.#queue.length === 0) this.#finish();
+    // with a callback still running, #pump finishes once it returned
+    if (this.#queue.length === 0 && !this.#pumping) this.#finish();
   }
 
   /** Ends at once, dropping what is buffered (the connection closed). */

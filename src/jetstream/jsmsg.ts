@@ -13,6 +13,7 @@ const TERM = "+TERM";
 export class JsMsg {
   #info?: DeliveryInfo;
   #done = false;
+  #noAcks = false;
 
   constructor(
     readonly msg: Msg,
@@ -55,8 +56,16 @@ export class JsMsg {
     return this.msg.json<T>();
   }
 
+  /**
+   * Marks a message of an `ack_policy: none` consumer (the ordered consumer's): every
+   * acknowledgement is then a no-op that sends nothing and returns false (ackAck resolves false).
+   */
+  noAcks(): void {
+    this.#noAcks = true;
+  }
+
   #send(payload: Uint8Array | string, terminal: boolean): boolean {
-    if (this.#done) return false;
+    if (this.#done || this.#noAcks) return false;
     if (!this.msg.reply) throw new InvalidArgumentError("this message has no ack subject (ack_policy none, or not a JetStream message)");
     this.nc.publish(this.msg.reply, payload);
     if (terminal) this.#done = true;
@@ -93,7 +102,7 @@ export class JsMsg {
    * false when the message was already acknowledged; rejects with TimeoutError.
    */
   async ackAck(opts: { timeout?: number } = {}): Promise<boolean> {
-    if (this.#done) return false;
+    if (this.#done || this.#noAcks) return false;
     if (!this.msg.reply) throw new InvalidArgumentError("this message has no ack subject");
     this.#done = true;
     try {

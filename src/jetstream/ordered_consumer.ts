@@ -208,6 +208,7 @@ export class OrderedConsumer {
         out.notify({ type: "error", error: err as Error });
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(RESET_BACKOFF_MAX, wait * 2);
+        if (this.#stopped) throw err;
       }
     }
   }

@@ -202,10 +202,16 @@ export class PullEngine implements MessageSource {
         this.#pendingBytes = Math.max(0, this.#pendingBytes - (m.headers!.has("Nats-Pending-Bytes") ? a.bytes : this.#pendingBytes));
         if (this.mode === "fetch") return this.#finish(null);
         if (a.status === 409) {
-          // e.g. a message larger than max_bytes: tell, and do not spin
-          this.out.notify({ type: "discard", msgsLeft: a.msgs, bytesLeft: a.bytes });
-          this.out.notify({ type: "exceeded_limits", description: a.description });
-          this.#backoff();
+          // "Message Size Exceeds MaxBytes" is how every bytes pull ends once the next message does
+          // not fit. Only a pull that delivered nothing is a problem: do not spin on it, and tell
+          // when even a full max_bytes pull could not take the message (it never will).
+          if (a.msgs >= this.s.maxMessages) {
+            if (a.bytes >= this.s.maxBytes) {
+              this.out.notify({ type: "discard", msgsLeft: a.msgs, bytesLeft: a.bytes });
+              this.out.notify({ type: "exceeded_limits", description: a.description });
+            }
+            this.#backoff();
+          }
         } else if (a.msgs > 0 && a.status !== 408) {
           this.out.notify({ type: "discard", msgsLeft: a.msgs, bytesLeft: a.bytes });
         }

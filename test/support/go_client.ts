@@ -1,19 +1,21 @@
 /**
- * The nats.go side of the interop tests: test/go (a Go module pinning github.com/nats-io/nats.go)
- * built with `go build` into `<cacheDir()>/test-go/<hash of main.go, go.mod, go.sum>/jsinterop`, and
- * reused while those three files are unchanged (the same scheme as bench/client_go.ts). The build
- * runs with GOTOOLCHAIN=local, GOFLAGS="-mod=readonly -buildvcs=false", CGO_ENABLED=0 and GOWORK=off;
- * the first one downloads nats.go through the Go module proxy.
+ * The nats.go side of the interop tests: Go modules under test/ (each pinning
+ * github.com/nats-io/nats.go), built with `go build` into `<cacheDir()>/test-<module>/<hash of main.go,
+ * go.mod, go.sum>/<program>` and reused while those three files are unchanged (the same scheme as
+ * bench/client_go.ts). The build runs with GOTOOLCHAIN=local, GOFLAGS="-mod=readonly -buildvcs=false",
+ * CGO_ENABLED=0 and GOWORK=off; the first one downloads nats.go through the Go module proxy.
  *
- * {@link goInterop} builds once per process and resolves to a {@link GoInterop}; when Go is missing
- * or the build fails it rejects with an error saying why, so the tests that need nats.go fail with
- * that message (they are never skipped).
+ *   test/go        jsinterop (JetStream): {@link goInterop} → {@link GoInterop}
+ *   test/go-micro  gomicro (services):    {@link goProgram}("go-micro", "gomicro") → {@link GoProgram}
+ *
+ * Each builds once per process; when Go is missing or the build fails the promise rejects with an
+ * error saying why, so the tests that need nats.go fail with that message (they are never skipped).
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cacheDir, goCommand } from "#nats-servers";
 
@@ -62,12 +64,12 @@ export class GoUnavailableError extends Error {
   override readonly name = "GoUnavailableError";
 }
 
-function repoRoot(): string {
+function repoRoot(module: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, "test", "go", "go.mod"))) return dir;
+    if (existsSync(join(dir, "test", module, "go.mod"))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new GoUnavailableError(`test/go/go.mod not found above ${fileURLToPath(import.meta.url)}`);
+    if (up === dir) throw new GoUnavailableError(`test/${module}/go.mod not found above ${fileURLToPath(import.meta.url)}`);
     dir = up;
   }
 }
@@ -114,8 +116,8 @@ function tail(s: string, lines = 12): string {
   return s.trim().split("\n").slice(-lines).join("\n");
 }
 
-/** The built program: one subprocess per call, JSON lines out. */
-export class GoInterop {
+/** A built program: one subprocess per call, JSON lines out. */
+export class GoProgram {
   constructor(
     /** Path of the binary. */
     readonly bin: string,
@@ -127,13 +129,16 @@ export class GoInterop {
   /** Runs a subcommand; resolves to its stdout lines parsed as JSON, rejects with its stderr. */
   async run<T>(args: string[]): Promise<T[]> {
     const r = await run(this.bin, args, { timeout: RUN_TIMEOUT_MS });
-    if (r.code !== 0) throw new Error(`nats.go (jsinterop ${args.join(" ")}) failed (${outcome(r)}): ${tail(r.stderr) || "(no stderr)"}`);
+    if (r.code !== 0) throw new Error(`nats.go (${basename(this.bin)} ${args.join(" ")}) failed (${outcome(r)}): ${tail(r.stderr) || "(no stderr)"}`);
     return r.stdout
       .split("\n")
       .filter((l) => l.trim().length > 0)
       .map((l) => JSON.parse(l) as T);
   }
+}
 
+/** test/go: JetStream through nats.go's jetstream package. */
+export class GoInterop extends GoProgram {
   /** Stream.GetMsg for each seq (direct get when the stream allows it, as nats.go decides). */
   get(url: string, stream: string, ...seqs: number[]): Promise<GoStoredMsg[]> {
     return this.run<GoStoredMsg>(["get", url, stream, ...seqs.map(String)]);
@@ -163,30 +168,30 @@ export class GoInterop {
   }
 }
 
-async function probe(bin: string): Promise<GoInterop | undefined> {
+async function probe(bin: string): Promise<GoProgram | undefined> {
   if (!executable(bin)) return undefined;
   const r = await run(bin, ["version"], { timeout: 10_000 });
   if (r.code !== 0) return undefined;
   const [natsGo, go] = r.stdout.trim().split(/\s+/);
   if (!natsGo) return undefined;
-  return new GoInterop(bin, natsGo.startsWith("v") ? natsGo : `v${natsGo}`, go ?? "go?");
+  return new GoProgram(bin, natsGo.startsWith("v") ? natsGo : `v${natsGo}`, go ?? "go?");
 }
 
-async function build(): Promise<GoInterop> {
+async function build(module: string, program: string): Promise<GoProgram> {
   const go = goCommand();
   if (!go) {
     throw new GoUnavailableError(
       "nats.go interop needs Go (1.26+), and there is none: no `go` on PATH or at /usr/local/go/bin/go. Install Go to run the nats.go half of these tests.",
     );
   }
-  const dir = join(repoRoot(), "test", "go");
+  const dir = join(repoRoot(module), "test", module);
   const hash = createHash("sha256");
   for (const f of MODULE_FILES) {
     const p = join(dir, f);
     if (!existsSync(p)) throw new GoUnavailableError(`nats.go interop: ${p} is missing`);
     hash.update(`${f}\0`).update(readFileSync(p)).update("\0");
   }
-  const bin = join(cacheDir(), "test-go", hash.digest("hex").slice(0, 16), "jsinterop");
+  const bin = join(cacheDir(), `test-${module}`, hash.digest("hex").slice(0, 16), program);
   const cached = await probe(bin);
   if (cached) return cached;
 
@@ -211,8 +216,8 @@ async function build(): Promise<GoInterop> {
     rmSync(tmp, { force: true });
     const proxy = (await run(go, ["env", "GOPROXY"], { env, timeout: 10_000 })).stdout.trim() || "?";
     throw new GoUnavailableError(
-      `nats.go interop: \`${go} build\` of test/go failed (${outcome(r)}); it needs ${NATS_GO_MODULE} ${required} from the Go module ` +
-        `cache or the Go module proxy (GOPROXY=${proxy}) and Go new enough for test/go/go.mod (GOTOOLCHAIN=local):\n${tail(`${r.stdout}\n${r.stderr}`)}`,
+      `nats.go interop: \`${go} build\` of test/${module} failed (${outcome(r)}); it needs ${NATS_GO_MODULE} ${required} from the Go module ` +
+        `cache or the Go module proxy (GOPROXY=${proxy}) and Go new enough for test/${module}/go.mod (GOTOOLCHAIN=local):\n${tail(`${r.stdout}\n${r.stderr}`)}`,
     );
   }
   renameSync(tmp, bin);
@@ -221,13 +226,20 @@ async function build(): Promise<GoInterop> {
   return built;
 }
 
-let building: Promise<GoInterop> | undefined;
+const building = new Map<string, Promise<GoProgram>>();
 
 /**
- * The nats.go interop program, built (or taken from the cache) on the first call of the process;
- * rejects with a {@link GoUnavailableError} saying why when it cannot be had.
+ * The program of the Go module test/<module>, built as `program` (or taken from the cache) on the
+ * first call of the process; rejects with a {@link GoUnavailableError} saying why when it cannot be had.
  */
-export function goInterop(): Promise<GoInterop> {
-  building ??= build();
-  return building;
+export function goProgram(module: string, program: string): Promise<GoProgram> {
+  let p = building.get(module);
+  if (!p) building.set(module, (p = build(module, program)));
+  return p;
+}
+
+/** The JetStream interop program (test/go), as {@link goProgram} builds it. */
+export async function goInterop(): Promise<GoInterop> {
+  const p = await goProgram("go", "jsinterop");
+  return new GoInterop(p.bin, p.natsGo, p.go);
 }
