@@ -8,6 +8,8 @@
 //	jsinterop pub <url> <subject> <data_b64> <headers json> <msgid>   JetStream.PublishMsg: the PubAck {stream, seq, duplicate}
 //	jsinterop info <url> <stream>                                 JetStream.Stream(...).Info: the config as nats.go decoded it
 //	jsinterop add <url> <stream> <subject> <max_age> <duplicate_window>   JetStream.CreateStream (durations parsed by time.ParseDuration); prints as info
+//	jsinterop addconsumer <url> <stream> <name>                   CreateOrUpdateConsumer: a durable pull consumer, explicit acks; prints {name, ack_policy}
+//	jsinterop fetchack <url> <stream> <consumer> <count>          Consumer.Fetch of <count> messages, each acknowledged with DoubleAck; one {subject, seq, data_b64, headers, via: "consumer", time, delivered} per message
 //
 // Headers are a JSON object of key → list of values (nats.Header as is: case-sensitive keys, every
 // value in order). `get` on a stream with allow_direct uses direct get (nats.go decides, as it does
@@ -119,7 +121,7 @@ func run(args []string) error {
 		fmt.Println(nats.Version, runtime.Version())
 		return nil
 	}
-	want := map[string]int{"get": 3, "consume": 3, "pub": 5, "info": 2, "add": 5}[cmd]
+	want := map[string]int{"get": 3, "consume": 3, "pub": 5, "info": 2, "add": 5, "addconsumer": 3, "fetchack": 4}[cmd]
 	if want == 0 {
 		return fmt.Errorf("unknown subcommand %q", cmd)
 	}
@@ -219,6 +221,61 @@ func run(args []string) error {
 			return fmt.Errorf("publish to %s: %w", args[1], err)
 		}
 		return emit(map[string]any{"stream": ack.Stream, "seq": ack.Sequence, "duplicate": ack.Duplicate})
+
+	case "addconsumer":
+		c, err := js.CreateOrUpdateConsumer(ctx, args[1], jetstream.ConsumerConfig{
+			Durable:   args[2],
+			AckPolicy: jetstream.AckExplicitPolicy,
+			AckWait:   30 * time.Second,
+			Metadata:  map[string]string{"created-by": "nats.go"},
+		})
+		if err != nil {
+			return fmt.Errorf("create consumer %s on %s: %w", args[2], args[1], err)
+		}
+		ci := c.CachedInfo()
+		return emit(map[string]any{"name": ci.Name, "ack_policy": ci.Config.AckPolicy.String()})
+
+	case "fetchack":
+		count, err := strconv.Atoi(args[3])
+		if err != nil || count < 1 {
+			return fmt.Errorf("count %q: want a positive integer", args[3])
+		}
+		c, err := js.Consumer(ctx, args[1], args[2])
+		if err != nil {
+			return fmt.Errorf("consumer %s on %s: %w", args[2], args[1], err)
+		}
+		for got := 0; got < count; {
+			batch, err := c.Fetch(count-got, jetstream.FetchMaxWait(timeout))
+			if err != nil {
+				return err
+			}
+			n := 0
+			for m := range batch.Messages() {
+				n++
+				md, err := m.Metadata()
+				if err != nil {
+					return err
+				}
+				if err := m.DoubleAck(ctx); err != nil {
+					return fmt.Errorf("double ack of seq %d: %w", md.Sequence.Stream, err)
+				}
+				if err := emit(map[string]any{
+					"subject": m.Subject(), "seq": md.Sequence.Stream, "data_b64": base64.StdEncoding.EncodeToString(m.Data()),
+					"headers": headersOf(m.Headers()), "via": "consumer", "time": md.Timestamp.UTC().Format(time.RFC3339Nano),
+					"delivered": md.NumDelivered,
+				}); err != nil {
+					return err
+				}
+			}
+			if err := batch.Error(); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("fetch from %s/%s: got %d of %d messages", args[1], args[2], got, count)
+			}
+			got += n
+		}
+		return nil
 
 	case "info":
 		s, err := js.Stream(ctx, args[1])

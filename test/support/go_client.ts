@@ -161,6 +161,17 @@ export class GoInterop extends GoProgram {
     return v!;
   }
 
+  /** CreateOrUpdateConsumer: a durable pull consumer `name` with explicit acks. */
+  async addConsumer(url: string, stream: string, name: string): Promise<{ name: string; ack_policy: string }> {
+    const [v] = await this.run<{ name: string; ack_policy: string }>(["addconsumer", url, stream, name]);
+    return v!;
+  }
+
+  /** Consumer.Fetch of `count` messages from the durable `consumer`, each acknowledged with DoubleAck. */
+  fetchAck(url: string, stream: string, consumer: string, count: number): Promise<(GoStoredMsg & { delivered: number })[]> {
+    return this.run<GoStoredMsg & { delivered: number }>(["fetchack", url, stream, consumer, String(count)]);
+  }
+
   /** JetStream.CreateStream (memory storage, metadata {"created-by": "nats.go"}); durations are Go durations ("90s"). */
   async add(url: string, stream: string, subject: string, maxAge: string, duplicateWindow: string): Promise<GoStreamView> {
     const [v] = await this.run<GoStreamView>(["add", url, stream, subject, maxAge, duplicateWindow]);
