@@ -52,6 +52,12 @@ describe("README examples", () => {
       const file = join(dir, `example${i}.mjs`);
       writeFileSync(file, src);
       const r = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 20_000 });
+      if (!server.atLeast("2.11.0") && /priority_policy/.test(code)) {
+        // priority groups, pause and unpin need 2.11: the example must stop with the clean refusal
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /FeatureNotSupportedError: .* needs nats-server 2\.11\.0 or newer; the server is /);
+        return;
+      }
       if (!server.atLeast("2.12.0") && /allow_atomic|allow_msg_counter|allow_msg_ttl/.test(code)) {
         // an older server cannot do these: the example must stop at once with the clean refusal
         assert.notEqual(r.status, 0);
