@@ -14,7 +14,10 @@ const readme = readFileSync(join(root, "README.md"), "utf8");
 const usage = readme.slice(readme.indexOf("## Basic usage"), readme.indexOf("## JetStream"));
 const jsSection = readme.slice(readme.indexOf("## JetStream"), readme.indexOf("### API", readme.indexOf("## JetStream")));
 const codeBlocks = (text: string): string[] => [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-const blocks = [...codeBlocks(usage), ...codeBlocks(jsSection)];
+const svcStart = readme.indexOf("\n## Services\n");
+const svcSection = svcStart < 0 ? "" : readme.slice(svcStart, readme.indexOf("\n## ", svcStart + 1));
+const svcBlocks = codeBlocks(svcSection);
+const blocks = [...codeBlocks(usage), ...codeBlocks(jsSection), ...svcBlocks];
 
 describe("README examples", () => {
   let server: NatsServer;
@@ -30,6 +33,21 @@ describe("README examples", () => {
 
   it("has examples to run", () => assert.ok(blocks.length >= 5));
 
+  it("has a Services section with examples", () => assert.ok(svcBlocks.length >= 3, "README.md ## Services has ```ts examples"));
+
+  it("examples/services.ts runs", () => {
+    const r = spawnSync(process.execPath, [join(root, "build/examples/services.js")], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, NATS_URL: server.url },
+    });
+    assert.equal(r.status, 0, `examples/services.ts failed:\n${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /2 \+ 3 = 5/);
+    assert.match(r.stdout, /divide 1 \/ 0: error 422 division by zero/);
+    assert.match(r.stdout, /ping: 2 instances answered/);
+    assert.match(r.stdout, /stopped: true/);
+  });
+
   it("examples/jetstream.ts runs against a JetStream server", () => {
     const r = spawnSync(process.execPath, [join(root, "build/examples/jetstream.js")], {
       encoding: "utf8",
@@ -44,9 +62,11 @@ describe("README examples", () => {
     it(`example ${i + 1} runs`, () => {
       const lib = pathToFileURL(join(root, "build/src/index.js")).href;
       const jsLib = pathToFileURL(join(root, "build/src/jetstream/index.js")).href;
+      const svcLib = pathToFileURL(join(root, "build/src/services/index.js")).href;
       const src = code
         .replace(/from "tsnats"/g, `from ${JSON.stringify(lib)}`)
         .replace(/from "tsnats\/jetstream"/g, `from ${JSON.stringify(jsLib)}`)
+        .replace(/from "tsnats\/services"/g, `from ${JSON.stringify(svcLib)}`)
         .replace(/"nats:\/\/127\.0\.0\.1:4222"/g, JSON.stringify(server.url))
         .replace(/connect\(\)/g, `connect({ servers: ${JSON.stringify(server.url)} })`);
       const file = join(dir, `example${i}.mjs`);
