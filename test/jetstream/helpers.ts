@@ -5,7 +5,15 @@
  */
 import { strict as assert } from "node:assert";
 import { createInbox, InvalidArgumentError, NatsError, type Msg, type NatsConnection } from "../../src/index.js";
-import { FeatureNotSupportedError, JetStreamApiError, type JetStreamManager } from "../../src/jetstream/index.js";
+import {
+  FeatureNotSupportedError,
+  JetStreamApiError,
+  type ConsumerMessages,
+  type ConsumerStatus,
+  type JetStreamClient,
+  type JetStreamManager,
+  type PullConsumer,
+} from "../../src/jetstream/index.js";
 import { poll } from "../support/ports.js";
 
 let seq = 0;
@@ -118,4 +126,32 @@ export async function untilMessages(jsm: JetStreamManager, stream: string, n: nu
     () => `stream ${stream} holds ${last} messages, want ${n}`,
     20,
   );
+}
+
+/** Every status of `msgs`, as they happen (the array fills in the background). */
+export function statusesOf(msgs: ConsumerMessages): ConsumerStatus[] {
+  const list: ConsumerStatus[] = [];
+  void (async () => {
+    for await (const s of msgs.status()) list.push(s);
+  })();
+  return list;
+}
+
+/**
+ * A new memory stream `<prefix>_n` (subjects `<name>.>`) holding `n` messages `<name>.m` with the
+ * payloads `payload(0..n-1)` ("0".."n-1" by default), and a durable explicit-ack pull consumer `C`.
+ */
+export async function filledPullConsumer(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  prefix: string,
+  n: number,
+  cfg: Record<string, unknown> = {},
+  payload: (i: number) => string = String,
+): Promise<{ S: string; c: PullConsumer }> {
+  const S = uniq(prefix);
+  await jsm.streams.add({ name: S, subjects: [`${S}.>`], storage: "memory" });
+  for (let i = 0; i < n; i++) await js.publish(`${S}.m`, payload(i));
+  await jsm.consumers.add(S, { durable_name: "C", ack_policy: "explicit", ...cfg });
+  return { S, c: await js.consumers.get(S, "C") };
 }

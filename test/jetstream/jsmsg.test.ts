@@ -18,7 +18,7 @@ import {
 } from "../../src/jetstream/index.js";
 import { useServer } from "../support/fixtures.js";
 import { sleep } from "../support/ports.js";
-import { failsWith, uniq } from "./helpers.js";
+import { failsWith, filledPullConsumer } from "./helpers.js";
 
 const TS = "1700000000123456789";
 
@@ -141,14 +141,9 @@ describe("parseAckSubject", () => {
   });
 });
 
-/** A stream with `n` messages and an explicit-ack pull consumer on it. */
-async function setup(js: JetStreamClient, jsm: JetStreamManager, n: number, cfg: Record<string, unknown> = {}): Promise<{ S: string; c: PullConsumer }> {
-  const S = uniq("JM");
-  await jsm.streams.add({ name: S, subjects: [`${S}.>`], storage: "memory" });
-  for (let i = 1; i <= n; i++) await js.publish(`${S}.m`, `m${i}`);
-  await jsm.consumers.add(S, { durable_name: "C", ack_policy: "explicit", ...cfg });
-  return { S, c: await js.consumers.get(S, "C") };
-}
+/** A stream with `n` messages "m1".."m<n>" and an explicit-ack pull consumer on it. */
+const setup = (js: JetStreamClient, jsm: JetStreamManager, n: number, cfg: Record<string, unknown> = {}): Promise<{ S: string; c: PullConsumer }> =>
+  filledPullConsumer(js, jsm, "JM", n, cfg, (i) => `m${i + 1}`);
 
 /** Waits until `check` holds for the consumer's info (acks are processed asynchronously). */
 async function untilInfo(jsm: JetStreamManager, S: string, check: (ci: Awaited<ReturnType<JetStreamManager["consumers"]["info"]>>) => boolean, what: string): Promise<void> {

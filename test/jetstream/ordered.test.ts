@@ -11,7 +11,6 @@ import {
   jetstream,
   jetstreamManager,
   StreamNotFoundError,
-  type ConsumerMessages,
   type ConsumerStatus,
   type JetStreamClient,
   type JetStreamManager,
@@ -20,16 +19,8 @@ import {
 } from "../../src/jetstream/index.js";
 import { useServer } from "../support/fixtures.js";
 import { sleep } from "../support/ports.js";
-import { collect, failsWith, uniq, unsupported } from "./helpers.js";
+import { collect, failsWith, uniq, unsupported, statusesOf } from "./helpers.js";
 
-/** Every status of `msgs`, as they happen (the array fills in the background). */
-function statusesOf(msgs: ConsumerMessages): ConsumerStatus[] {
-  const list: ConsumerStatus[] = [];
-  void (async () => {
-    for await (const s of msgs.status()) list.push(s);
-  })();
-  return list;
-}
 
 /** The server-side consumers of `stream` whose names start with `prefix`. */
 async function consumersWith(jsm: JetStreamManager, stream: string, prefix: string): Promise<string[]> {

@@ -17,16 +17,8 @@ import {
 import { useServer } from "../support/fixtures.js";
 import { sleep } from "../support/ports.js";
 import { until } from "../support/helpers.js";
-import { collect, uniq, unsupported } from "./helpers.js";
+import { collect, uniq, unsupported, statusesOf } from "./helpers.js";
 
-/** Every status of `msgs`, as they happen (the array fills in the background). */
-function statusesOf(msgs: ConsumerMessages): ConsumerStatus[] {
-  const list: ConsumerStatus[] = [];
-  void (async () => {
-    for await (const s of msgs.status()) list.push(s);
-  })();
-  return list;
-}
 
 /** A consume() with a callback that records (and acks) what it gets. */
 async function recording(js: JetStreamClient, stream: string, name: string, opts: Record<string, unknown>): Promise<{ got: number[]; msgs: ConsumerMessages; statuses: ConsumerStatus[] }> {

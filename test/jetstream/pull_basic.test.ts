@@ -11,7 +11,6 @@ import {
   jetstreamManager,
   ConsumerDeletedError,
   type ConsumerMessages,
-  type ConsumerStatus,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -20,16 +19,8 @@ import {
 import { useServer } from "../support/fixtures.js";
 import { settlesWithin, until } from "../support/helpers.js";
 import { sleep } from "../support/ports.js";
-import { uniq } from "./helpers.js";
+import { uniq, filledPullConsumer, statusesOf as statuses } from "./helpers.js";
 
-/** Every status `msgs` reports from now on (the array fills as they happen). */
-function statuses(msgs: ConsumerMessages): ConsumerStatus[] {
-  const out: ConsumerStatus[] = [];
-  void (async () => {
-    for await (const s of msgs.status()) out.push(s);
-  })();
-  return out;
-}
 
 /** Drains a fetch() / consume() into an array (fails the test if it does not end within `ms`). */
 async function drainAll(msgs: ConsumerMessages, ms = 20_000): Promise<JsMsg[]> {
@@ -59,14 +50,8 @@ describe("pull consumers: fetch, next, consume", () => {
     jsm = await jetstreamManager(nc);
   });
 
-  /** A new memory stream `<prefix>_n` on subjects `<name>.>` with `n` messages `<name>.m` "0".."n-1", and a durable pull consumer. */
-  async function setup(prefix: string, n: number, cfg: Record<string, unknown> = {}): Promise<{ S: string; c: PullConsumer }> {
-    const S = uniq(prefix);
-    await jsm.streams.add({ name: S, subjects: [`${S}.>`], storage: "memory" });
-    for (let i = 0; i < n; i++) await js.publish(`${S}.m`, String(i));
-    await jsm.consumers.add(S, { durable_name: "C", ack_policy: "explicit", ...cfg });
-    return { S, c: await js.consumers.get(S, "C") };
-  }
+  const setup = (prefix: string, n: number, cfg: Record<string, unknown> = {}): Promise<{ S: string; c: PullConsumer }> =>
+    filledPullConsumer(js, jsm, prefix, n, cfg);
 
   describe("fetch()", () => {
     it("max_messages: exactly that many, in order, and it ends without waiting for expires", async () => {

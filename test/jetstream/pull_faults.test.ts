@@ -9,24 +9,14 @@ import type { NatsConnection } from "../../src/index.js";
 import {
   jetstream,
   jetstreamManager,
-  type ConsumerMessages,
-  type ConsumerStatus,
   type JetStreamClient,
   type JetStreamManager,
 } from "../../src/jetstream/index.js";
 import { useServer } from "../support/fixtures.js";
 import { settlesWithin, until } from "../support/helpers.js";
 import { sleep } from "../support/ports.js";
-import { uniq } from "./helpers.js";
+import { uniq, statusesOf as statuses } from "./helpers.js";
 
-/** Every status `msgs` reports from now on (the array fills as they happen). */
-function statuses(msgs: ConsumerMessages): ConsumerStatus[] {
-  const out: ConsumerStatus[] = [];
-  void (async () => {
-    for await (const s of msgs.status()) out.push(s);
-  })();
-  return out;
-}
 
 /** Uncaught exceptions and unhandled rejections while the returned `stop()` was not called yet. */
 function watchUncaught(): { errors: unknown[]; stop: () => void } {

@@ -21,16 +21,8 @@ import {
 import { useServer } from "../support/fixtures.js";
 import { busy, settlesWithin, until } from "../support/helpers.js";
 import { sleep } from "../support/ports.js";
-import { uniq, unsupported } from "./helpers.js";
+import { uniq, unsupported, filledPullConsumer, statusesOf as statuses } from "./helpers.js";
 
-/** Every status `msgs` reports from now on (the array fills as they happen). */
-function statuses(msgs: ConsumerMessages): ConsumerStatus[] {
-  const out: ConsumerStatus[] = [];
-  void (async () => {
-    for await (const s of msgs.status()) out.push(s);
-  })();
-  return out;
-}
 
 const limitDescriptions = (st: ConsumerStatus[]): string[] =>
   st.flatMap((s) => (s.type === "exceeded_limits" ? [s.description] : []));
@@ -110,14 +102,8 @@ describe("pull consumers: status handling", () => {
     jsm = await jetstreamManager(nc);
   });
 
-  /** A new memory stream `<prefix>_n` (subjects `<name>.>`) with `n` messages, and a durable explicit-ack pull consumer `C`. */
-  async function setup(prefix: string, n: number, cfg: Record<string, unknown> = {}): Promise<{ S: string; c: PullConsumer }> {
-    const S = uniq(prefix);
-    await jsm.streams.add({ name: S, subjects: [`${S}.>`], storage: "memory" });
-    for (let i = 0; i < n; i++) await js.publish(`${S}.m`, String(i));
-    await jsm.consumers.add(S, { durable_name: "C", ack_policy: "explicit", ...cfg });
-    return { S, c: await js.consumers.get(S, "C") };
-  }
+  const setup = (prefix: string, n: number, cfg: Record<string, unknown> = {}): Promise<{ S: string; c: PullConsumer }> =>
+    filledPullConsumer(js, jsm, prefix, n, cfg);
 
   /** Counts the pull requests sent to `S`'s consumer `C` from now on (a core subscription on a second connection). */
   async function countPulls(S: string): Promise<{ n: () => number; stop: () => void }> {

@@ -10,8 +10,6 @@ import {
   ConsumerDeletedError,
   jetstream,
   jetstreamManager,
-  type ConsumerMessages,
-  type ConsumerStatus,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -19,16 +17,8 @@ import {
 import { useServer } from "../support/fixtures.js";
 import { sleep } from "../support/ports.js";
 import { until } from "../support/helpers.js";
-import { failsWith, uniq } from "./helpers.js";
+import { failsWith, uniq, statusesOf } from "./helpers.js";
 
-/** Every status of `msgs`, as they happen (the array fills in the background). */
-function statusesOf(msgs: ConsumerMessages): ConsumerStatus[] {
-  const list: ConsumerStatus[] = [];
-  void (async () => {
-    for await (const s of msgs.status()) list.push(s);
-  })();
-  return list;
-}
 
 describe("push consumers", () => {
   const srv = useServer({ server: { jetstream: true } });
