@@ -1,6 +1,7 @@
 // A bucket's entries: put/get/create/update/delete/purge, keys, history, watch, status (ADR-8).
 import { headers, type Codec, type MsgHdrs } from "../core.js";
 import { InvalidArgumentError } from "../util/errors.js";
+import { requireFeature } from "../jetstream/features.js";
 import { WrongLastSequenceError, type JetStreamClient, type JetStreamManager, type StreamInfo } from "../jetstream/index.js";
 import { entryFromStored } from "./entry.js";
 import { KeyExistsError } from "./errors.js";
@@ -15,6 +16,11 @@ const DEFAULT_PURGE_DELETES_OLDER = 30 * 60_000;
 
 function checkRevision(v: unknown, what: string): asserts v is number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer`);
+}
+
+/** A per-key or purge-marker TTL: ms, at least a second (the server counts in seconds). */
+function checkTtl(v: unknown, what: string): asserts v is number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 1000) throw new InvalidArgumentError(`${what} must be a number of ms, at least 1000`);
 }
 
 export class Bucket<T = Uint8Array> {
@@ -86,6 +92,10 @@ export class Bucket<T = Uint8Array> {
    */
   async create(key: string, value: T | Uint8Array | string, opts: { ttl?: number } = {}): Promise<number> {
     const subject = this.#subject(key);
+    if (opts.ttl !== undefined) {
+      checkTtl(opts.ttl, "ttl");
+      requireFeature(this.js.nc, "msg_ttl", "a per-key TTL (create with ttl)");
+    }
     const data = this.#encode(value);
     const ttl = opts.ttl !== undefined ? { ttl: opts.ttl } : {};
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
@@ -135,6 +145,10 @@ export class Bucket<T = Uint8Array> {
   async purge(key: string, opts: { previousSeq?: number; ttl?: number } = {}): Promise<number> {
     const subject = this.#subject(key);
     const h = this.#marker("PURGE", opts.previousSeq);
+    if (opts.ttl !== undefined) {
+      checkTtl(opts.ttl, "ttl");
+      requireFeature(this.js.nc, "msg_ttl", "a purge marker TTL (purge with ttl)");
+    }
     return (await this.js.publish(subject, undefined, { headers: h, ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}) })).seq;
   }
 

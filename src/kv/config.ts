@@ -1,5 +1,7 @@
 // Bucket options ↔ the backing stream, laid out as nats.go lays them out (ADR-8).
+import type { NatsConnection } from "../core.js";
 import { InvalidArgumentError } from "../util/errors.js";
+import { requireFeature } from "../jetstream/features.js";
 import type { StreamConfig, StreamInfo, StreamSource } from "../jetstream/index.js";
 import { checkBucket } from "./validate.js";
 import type { KvOptions, KvStatus } from "./types.js";
@@ -60,6 +62,16 @@ export function bucketConfig(bucket: string, o: KvOptions = {}): StreamConfig {
     if (o.sources?.length) cfg.sources = o.sources.map((s) => sourceOf(bucket, s));
   }
   return cfg;
+}
+
+/**
+ * Refuses bucket options the connected server is too old for (FeatureNotSupportedError, nothing
+ * sent), named as the caller wrote them; the stream config is checked again by the stream API.
+ */
+export function guardBucketOptions(nc: NatsConnection, o: KvOptions): void {
+  if (o.compression) requireFeature(nc, "compression", "bucket option 'compression'");
+  if (o.metadata !== undefined && Object.keys(o.metadata).length > 0) requireFeature(nc, "metadata", "bucket option 'metadata'");
+  if (o.markerTTL !== undefined) requireFeature(nc, "subject_delete_marker_ttl", "bucket option 'markerTTL'");
 }
 
 /** A source bucket with the transform that files its keys under this bucket (ADR-57). */

@@ -1,8 +1,8 @@
 // The bucket manager: create / update / createOrUpdate / open / delete / list / names.
 import type { NatsConnection } from "../core.js";
-import { jetstream, JetStreamClient, StreamNameInUseError, StreamNotFoundError, type JetStreamManager, type JetStreamOptions } from "../jetstream/index.js";
+import { jetstream, JetStreamClient, StreamNameInUseError, StreamNotFoundError, type JetStreamManager, type JetStreamOptions, type StreamConfig } from "../jetstream/index.js";
 import { Bucket } from "./bucket.js";
-import { bucketConfig, statusOf, STREAM_PREFIX, streamName } from "./config.js";
+import { bucketConfig, guardBucketOptions, statusOf, STREAM_PREFIX, streamName } from "./config.js";
 import { BucketExistsError, BucketNotFoundError } from "./errors.js";
 import { checkBucket } from "./validate.js";
 import type { KvOpenOptions, KvOptions, KvStatus } from "./types.js";
@@ -20,6 +20,7 @@ export class Kvm {
   /** Creates a bucket; rejects with BucketExistsError when it exists with another configuration. */
   async create<T = Uint8Array>(name: string, opts: KvOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
     const cfg = bucketConfig(name, opts);
+    guardBucketOptions(this.js.nc, opts);
     try {
       const si = await this.#jsm.streams.add(cfg);
       return new Bucket<T>(this.js, this.#jsm, si, open.codec);
@@ -29,11 +30,19 @@ export class Kvm {
     }
   }
 
-  /** Changes an existing bucket's options; rejects with BucketNotFoundError when there is none. */
+  /**
+   * Replaces an existing bucket's options (as nats.go's UpdateKeyValue): an option not given goes back
+   * to its default — except markerTTL, which the server cannot turn off once on. Rejects with
+   * BucketNotFoundError when there is no such bucket.
+   */
   async update<T = Uint8Array>(name: string, opts: KvOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
     const { name: _n, ...cfg } = bucketConfig(name, opts);
+    guardBucketOptions(this.js.nc, opts);
+    // the stream API merges into the current config: clear what the options leave unset
+    const cleared: Partial<StreamConfig> = { description: "", compression: "none", republish: undefined, placement: undefined };
+    if (!opts.metadata) cleared.metadata = {};
     try {
-      const si = await this.#jsm.streams.update(streamName(name), cfg);
+      const si = await this.#jsm.streams.update(streamName(name), { ...cleared, ...cfg });
       return new Bucket<T>(this.js, this.#jsm, si, open.codec);
     } catch (err) {
       if (err instanceof StreamNotFoundError) throw new BucketNotFoundError(name, { cause: err });

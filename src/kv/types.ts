@@ -84,7 +84,7 @@ export interface KvWatchOptions<T = Uint8Array> {
   ignoreDeletes?: boolean;
   /** Values are not fetched (entries carry an empty value). */
   headersOnly?: boolean;
-  /** Start after this revision (resume a watch). */
+  /** Start at this revision, inclusive, with every entry from there on (resume a watch). */
   resumeFromRevision?: number;
   /** Entries go to this function, one at a time (a returned promise is awaited). */
   callback?: (e: KvEntry<T>) => void | Promise<void>;

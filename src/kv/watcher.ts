@@ -4,6 +4,7 @@
 import type { Codec } from "../core.js";
 import type { ConsumerMessages, DeliverPolicy, JetStreamClient, JsMsg, OrderedConsumerOptions } from "../jetstream/index.js";
 import { InvalidArgumentError } from "../util/errors.js";
+import { requireFeature } from "../jetstream/features.js";
 import { entryFromDelivered } from "./entry.js";
 import { checkKeyFilter } from "./validate.js";
 import type { KvEntry, KvWatchOptions } from "./types.js";
@@ -38,6 +39,7 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
     const keys = opts.key === undefined ? [">"] : Array.isArray(opts.key) ? opts.key : [opts.key];
     if (keys.length === 0) throw new InvalidArgumentError("watch: key must not be an empty list");
     for (const k of keys) checkKeyFilter(k);
+    if (keys.length > 1) requireFeature(t.js.nc, "filter_subjects", "watching several keys (or keys/history with several filters)");
     if (opts.include !== undefined && !["allHistory", "lastValue", "updatesOnly"].includes(opts.include)) {
       throw new InvalidArgumentError(`watch: include must be "allHistory", "lastValue" or "updatesOnly"`);
     }

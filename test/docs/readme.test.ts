@@ -17,7 +17,10 @@ const codeBlocks = (text: string): string[] => [...text.matchAll(/```ts\n([\s\S]
 const svcStart = readme.indexOf("\n## Services\n");
 const svcSection = svcStart < 0 ? "" : readme.slice(svcStart, readme.indexOf("\n## ", svcStart + 1));
 const svcBlocks = codeBlocks(svcSection);
-const blocks = [...codeBlocks(usage), ...codeBlocks(jsSection), ...svcBlocks];
+const kvStart = readme.indexOf("\n## Key-Value\n");
+const kvSection = kvStart < 0 ? "" : readme.slice(kvStart, readme.indexOf("\n## ", kvStart + 1));
+const kvBlocks = codeBlocks(kvSection);
+const blocks = [...codeBlocks(usage), ...codeBlocks(jsSection), ...svcBlocks, ...kvBlocks];
 
 describe("README examples", () => {
   let server: NatsServer;
@@ -48,6 +51,24 @@ describe("README examples", () => {
     assert.match(r.stdout, /stopped: true/);
   });
 
+  it("has a Key-Value section with examples", () => assert.ok(kvBlocks.length >= 3, "README.md ## Key-Value has ```ts examples"));
+
+  it("examples/kv.ts runs (its TTL part refused cleanly before 2.11)", () => {
+    const r = spawnSync(process.execPath, [join(root, "build/examples/kv.js")], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, NATS_URL: server.url },
+    });
+    assert.equal(r.status, 0, `examples/kv.ts failed:\n${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /stale update: WRONG_LAST_SEQUENCE/);
+    assert.match(r.stdout, /create again: KEY_EXISTS/);
+    assert.match(r.stdout, /history: 3 revisions: hello \| hello again \| cas winner/);
+    assert.match(r.stdout, /watched: PUT user\.alice@1, .*DEL user\.bob@5, PUT user\.bob@6, PUT user\.done@7/);
+    assert.match(r.stdout, /typed: alice uses the dark theme at 14px/);
+    if (server.atLeast("2.11.0")) assert.match(r.stdout, /ttl: the key expired, watchers saw PURGE \(MaxAge\)/);
+    else assert.match(r.stdout, /ttl: bucket option 'markerTTL' needs nats-server 2\.11\.0 or newer; the server is /);
+  });
+
   it("examples/jetstream.ts runs against a JetStream server", () => {
     const r = spawnSync(process.execPath, [join(root, "build/examples/jetstream.js")], {
       encoding: "utf8",
@@ -63,10 +84,12 @@ describe("README examples", () => {
       const lib = pathToFileURL(join(root, "build/src/index.js")).href;
       const jsLib = pathToFileURL(join(root, "build/src/jetstream/index.js")).href;
       const svcLib = pathToFileURL(join(root, "build/src/services/index.js")).href;
+      const kvLib = pathToFileURL(join(root, "build/src/kv/index.js")).href;
       const src = code
         .replace(/from "tsnats"/g, `from ${JSON.stringify(lib)}`)
         .replace(/from "tsnats\/jetstream"/g, `from ${JSON.stringify(jsLib)}`)
         .replace(/from "tsnats\/services"/g, `from ${JSON.stringify(svcLib)}`)
+        .replace(/from "tsnats\/kv"/g, `from ${JSON.stringify(kvLib)}`)
         .replace(/"nats:\/\/127\.0\.0\.1:4222"/g, JSON.stringify(server.url))
         .replace(/connect\(\)/g, `connect({ servers: ${JSON.stringify(server.url)} })`);
       const file = join(dir, `example${i}.mjs`);
@@ -74,6 +97,12 @@ describe("README examples", () => {
       const r = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 20_000 });
       if (!server.atLeast("2.11.0") && /priority_policy/.test(code)) {
         // priority groups, pause and unpin need 2.11: the example must stop with the clean refusal
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /FeatureNotSupportedError: .* needs nats-server 2\.11\.0 or newer; the server is /);
+        return;
+      }
+      if (!server.atLeast("2.11.0") && /markerTTL/.test(code)) {
+        // Key-Value limit markers and per-key TTLs need 2.11: the example stops with the clean refusal
         assert.notEqual(r.status, 0);
         assert.match(r.stderr, /FeatureNotSupportedError: .* needs nats-server 2\.11\.0 or newer; the server is /);
         return;
