@@ -9,6 +9,8 @@
 //    nats.go binary driven through a subprocess, client_go.ts) and the raw-socket ceiling (raw.ts)
 //    implement it directly and return the same `RunMetrics` (the Go one leaves `gc` undefined).
 
+import type { BenchConsumers, BenchKvm } from "./adapter_js.js";
+
 /** What a subscription callback receives. Both clients' `Msg` objects fit this shape as is. */
 export interface BenchMsg {
   readonly data: Uint8Array;
@@ -78,6 +80,10 @@ export interface BenchJetStream {
 export interface BenchConn {
   /** The JetStream part; rejects when the client's JetStream package is not there. */
   jetstream(): Promise<BenchJetStream>;
+  /** Consumers (js-consume/fetch/ordered cases; adapter_js.ts); rejects like `jetstream()`. */
+  consumers(): Promise<BenchConsumers>;
+  /** Key-Value buckets (kv-* cases; adapter_js.ts); rejects when the client's KV package is not there. */
+  kv(): Promise<BenchKvm>;
   publish(subject: string, data: Uint8Array): void;
   subscribe(subject: string, onMsg: (msg: BenchMsg) => void, opts?: SubscribeOptions): BenchSub;
   /** Resolves to the reply's payload. */
@@ -111,11 +117,13 @@ export interface ClientModule {
 /**
  * pubsub: publisher and subscriber on two connections; pubsub1: both on one connection.
  * jspub: awaited JetStream publishes one at a time; jsasync: async publishes with `window` in
- * flight; jsbatch: atomic batches of `batch` messages.
+ * flight; jsbatch: atomic batches of `batch` messages. jsconsume, jsfetch, jsordered: cases_consume.ts;
+ * kvput, kvget, kvwatch: cases_kv.ts.
  */
-export type CaseKind = "pub" | "pubsub" | "pubsub1" | "req" | "reqpar" | "jspub" | "jsasync" | "jsbatch";
+export type CaseKind = "pub" | "pubsub" | "pubsub1" | "req" | "reqpar" | "jspub" | "jsasync" | "jsbatch"
+  | "jsconsume" | "jsfetch" | "jsordered" | "kvput" | "kvget" | "kvwatch";
 
-export const JS_KINDS: readonly CaseKind[] = ["jspub", "jsasync", "jsbatch"];
+export const JS_KINDS: readonly CaseKind[] = ["jspub", "jsasync", "jsbatch", "jsconsume", "jsfetch", "jsordered", "kvput", "kvget", "kvwatch"];
 
 export interface CaseSpec {
   /** Stable id used by `--case`, in the table and in the JSON ("pub-16B", "req-seq-128B", ...). */
@@ -133,6 +141,13 @@ export interface CaseSpec {
   window?: number;
   /** "jsbatch": messages per atomic batch (the commit included); `count` is a multiple of it. */
   batch?: number;
+  /** Consumer cases: max_messages of consume() / the fetch() batch (in `batch`), and the ack policy. */
+  ack?: "explicit" | "none";
+  /** KV cases: the bucket's allow_direct, and the number of keys gets and puts cycle over. */
+  direct?: boolean;
+  keys?: number;
+  /** What the case does, for the progress line (cases_consume.ts, cases_kv.ts set it). */
+  description?: string;
 }
 
 export interface GcStats {

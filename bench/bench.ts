@@ -8,7 +8,7 @@
 // More examples:
 //   node build/bench/bench.js --case req-seq --reps 5
 //   node build/bench/bench.js --case memory                  (only the slow-consumer memory case)
-//   node build/bench/bench.js --case js                      (only the JetStream cases, ~1.5–2 min)
+//   node build/bench/bench.js --case js                      (only the JetStream cases, ~3 min)
 //   node build/bench/bench.js --clients nats.js,nats.go --quick
 //   NATS_URL=nats://127.0.0.1:4222 node build/bench/bench.js (use a running server instead)
 //
@@ -23,6 +23,10 @@
 // publishes with that many acks in flight, timed until the last ack), js-batch-100-mem (atomic
 // batches of 100, p50/p99 per batch). Each JetStream run creates its stream before and deletes it
 // after, outside the timed part; the server runs with JetStream enabled (store in its temp dir).
+// Consuming and KV (cases_consume.ts, cases_kv.ts; `--case js-consume,js-fetch,js-ordered,kv-`):
+// js-consume-{100,1000}-{ack,noack}-mem, js-fetch-{100,1000}-ack-mem, js-ordered-100-mem (a stream
+// pre-filled with 110,000 messages, all consumed), kv-put-128B-mem, kv-get-{direct,nodirect}-128B-mem,
+// kv-watch-128B-mem.
 //
 // Clients: tsnats and nats.js run in this process through the adapter in adapter.ts; nats.go is
 // bench/go/main.go, built as the Go module in bench/go (go.mod pins nats.go; binary cached outside
@@ -164,7 +168,7 @@ function caseDescription(spec: CaseSpec): string {
     case "jsbatch":
       return `${n} messages of ${spec.size} B in ${(spec.count / (spec.batch ?? 1)).toLocaleString("en-US")} atomic batches of ${spec.batch} (${storage})`;
     default:
-      return `${n} messages of ${spec.size} B`;
+      return spec.description ?? `${n} messages of ${spec.size} B`;
   }
 }
 

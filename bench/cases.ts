@@ -7,6 +7,8 @@ import {
 import { collectGarbage, gcWindow } from "./gc.js";
 import { percentile } from "./report.js";
 import { KiB, describe, payload, sizeLabel, streamName, withTimeout, yieldToIo } from "./util.js";
+import { consumeBodies, consumeCases } from "./cases_consume.js";
+import { kvBodies, kvCases } from "./cases_kv.js";
 
 /** The longest one run may take before it is abandoned and reported as an error. */
 const RUN_LIMIT_MS = 60_000;
@@ -27,6 +29,7 @@ export function defaultCases(quick: boolean): CaseSpec[] {
   cases.push({ id: "req-seq-128B", kind: "req", size: 128, count: 8_000 / div });
   cases.push({ id: "req-inflight100-128B", kind: "reqpar", size: 128, count: 50_000 / div, inflight: 100 });
   cases.push(...jetStreamCases(quick));
+  cases.push(...consumeCases(quick), ...kvCases(quick));
   return cases;
 }
 
@@ -66,7 +69,7 @@ async function publishN(conn: BenchConn, subject: string, data: Uint8Array, n: n
   }
 }
 
-interface Measured {
+export interface Measured {
   done: number;
   received?: number;
   elapsedMs: number;
@@ -74,7 +77,7 @@ interface Measured {
   subErrors?: number;
 }
 
-interface RunContext {
+export interface RunContext {
   spec: CaseSpec;
   /** The run's unique tag (subject suffix; the stream name of a JetStream run derives from it). */
   tag: string;
@@ -209,15 +212,16 @@ async function runRequestInFlight(ctx: RunContext): Promise<Measured> {
 // JetStream. The stream is created before the warm-up and deleted after the timed part; after the
 // timed part the run also checks that the stream holds every message published (warm-up included).
 
-async function withStream(
-  ctx: RunContext, allowAtomic: boolean, body: (js: BenchJetStream) => Promise<{ m: Measured; expected: number }>,
+export async function withStream(
+  ctx: RunContext, allowAtomic: boolean,
+  body: (js: BenchJetStream, conn: BenchConn, stream: string) => Promise<{ m: Measured; expected: number }>,
 ): Promise<Measured> {
   const c = await ctx.open("js");
   const js = await c.jetstream();
   const name = streamName(ctx.tag);
   await js.addStream({ name, subject: ctx.subject, storage: ctx.spec.storage ?? "memory", allowAtomic });
   try {
-    const { m, expected } = await body(js);
+    const { m, expected } = await body(js, c, name);
     const stored = await js.streamMessages(name);
     if (stored !== expected) throw new Error(`stream ${name} holds ${stored} messages, expected ${expected}`);
     return m;
@@ -293,6 +297,8 @@ const bodies: Record<CaseSpec["kind"], (ctx: RunContext) => Promise<Measured>> =
   jspub: runJsPub,
   jsasync: runJsAsync,
   jsbatch: runJsBatch,
+  ...consumeBodies,
+  ...kvBodies,
 };
 
 /** Wraps an in-process client module as a `BenchClient`, with GC accounting. */

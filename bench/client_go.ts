@@ -23,7 +23,7 @@ import { cacheDir, goCommand } from "#nats-servers";
 import type { BenchClient, CaseSpec, RunMetrics } from "./adapter.js";
 import { buildDir, describe, repoRoot } from "./util.js";
 
-const MODULE_FILES = ["main.go", "jetstream.go", "go.mod", "go.sum"];
+const MODULE_FILES = ["main.go", "jetstream.go", "consume.go", "kv.go", "go.mod", "go.sum"];
 const NATS_GO_MODULE = "github.com/nats-io/nats.go";
 const DEBIAN_PACKAGES = ["golang-go", "golang-github-nats-io-go-nats-dev"];
 const SYSTEM_GOPATH = "/usr/share/gocode";
@@ -231,7 +231,10 @@ function goClient(bin: string, version: string, detail: string): BenchClient {
     run(spec: CaseSpec, url: string, tag: string): Promise<RunMetrics> {
       const args = ["-url", url, "-kind", spec.kind, "-size", String(spec.size), "-count", String(spec.count),
         "-inflight", String(spec.inflight ?? 100), "-storage", spec.storage ?? "memory",
-        "-window", String(spec.window ?? 1000), "-batch", String(spec.batch ?? 100), "-tag", tag];
+        "-window", String(spec.window ?? 1000), "-batch", String(spec.batch ?? 100), "-tag", tag,
+        // Flags the consumer and KV kinds add (consume.go, kv.go): only for them.
+        ...(spec.ack ? ["-ack", spec.ack] : []), ...(spec.direct !== undefined ? [`-direct=${spec.direct}`] : []),
+        ...(spec.keys !== undefined ? ["-keys", String(spec.keys)] : [])];
       return new Promise((resolve) => {
         const fail = (error: string): RunMetrics => ({ ok: false, error, count: spec.count, elapsedMs: 0, msgsPerSec: 0, mbPerSec: 0 });
         const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });

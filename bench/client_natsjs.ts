@@ -7,6 +7,8 @@ import type { JetStreamClient, JetStreamManager, StorageType } from "@nats-io/je
 import type {
   BenchAsyncPublisher, BenchConn, BenchJetStream, BenchMsg, BenchStreamConfig, BenchSub, ClientModule, SubscribeOptions,
 } from "./adapter.js";
+import type { BenchConsumers, BenchKvm } from "./adapter_js.js";
+import { natsJsConsumers, natsJsKvm } from "./consumers_kv_natsjs.js";
 import { describe } from "./util.js";
 
 const require = createRequire(import.meta.url);
@@ -110,6 +112,16 @@ class NatsJsConn implements BenchConn {
     if (!JETSTREAM_VERSION) throw new Error("n/a: @nats-io/jetstream not installed");
     const mod = await import("@nats-io/jetstream");
     return new NatsJsJetStream(mod.jetstream(this.nc), await mod.jetstreamManager(this.nc));
+  }
+
+  async consumers(): Promise<BenchConsumers> {
+    if (!JETSTREAM_VERSION) throw new Error("n/a: @nats-io/jetstream not installed");
+    return natsJsConsumers(this.nc);
+  }
+
+  async kv(): Promise<BenchKvm> {
+    if (!installedVersion("@nats-io/kv")) throw new Error("n/a: @nats-io/kv not installed");
+    return natsJsKvm(this.nc);
   }
 
   publish(subject: string, data: Uint8Array): void {

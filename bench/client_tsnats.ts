@@ -5,6 +5,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type {
   BenchAsyncPublisher, BenchConn, BenchJetStream, BenchMsg, BenchStreamConfig, BenchSub, ClientModule, SubscribeOptions,
 } from "./adapter.js";
+import type { BenchConsumers, BenchKvm } from "./adapter_js.js";
+import { tsnatsConsumers, tsnatsKvm } from "./consumers_kv_tsnats.js";
 import { describe } from "./util.js";
 
 type Connection = Awaited<ReturnType<typeof connect>>;
@@ -79,6 +81,14 @@ class TsnatsConn implements BenchConn {
 
   async jetstream(): Promise<BenchJetStream> {
     return new TsnatsJetStream(this.nc, await jetstreamManager(this.nc));
+  }
+
+  async consumers(): Promise<BenchConsumers> {
+    return tsnatsConsumers(this.nc);
+  }
+
+  async kv(): Promise<BenchKvm> {
+    return tsnatsKvm(this.nc);
   }
 
   publish(subject: string, data: Uint8Array): void {

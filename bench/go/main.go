@@ -3,15 +3,18 @@
 //	natsgo-bench version      (prints nats.Version and the Go release: "1.55.0 go1.26.8")
 //	natsgo-bench -url nats://127.0.0.1:4222 -kind pub|pubsub|pubsub1|req|reqpar -size 128 -count 100000 [-inflight 100] -tag T
 //	natsgo-bench -url ... -kind jspub|jsasync|jsbatch -size 128 -count N -storage memory|file [-window 1000] [-batch 100] -tag T
+//	natsgo-bench -url ... -kind jsconsume|jsfetch|jsordered -size 128 -count N -batch 100 [-ack explicit|none] -tag T
+//	natsgo-bench -url ... -kind kvput|kvget|kvwatch -size 128 -count N [-keys 1000] [-direct=false] -tag T
 //
 // It does an untimed warm-up of 10% of the messages, times the rest, and prints one JSON line with
 // the fields of RunMetrics in bench/adapter.ts (no GC fields). Built as the Go module in this
 // folder (go.mod pins nats.go), or, as a fallback, in GOPATH mode against Debian's
 // golang-github-nats-io-go-nats-dev (nats.go 1.22, Go 1.19); see client_go.ts. So this file uses
 // only API present in both nats.go 1.22 and the pinned version, and Go language features of Go
-// 1.19. The JetStream kinds live in jetstream.go (nats.go's jetstream package, which 1.22 lacks):
-// the module build compiles it, the Debian fallback builds this file alone, and then the
-// JetStream kinds report that they need the module build.
+// 1.19. The JetStream kinds live in jetstream.go, consume.go and kv.go (nats.go's jetstream
+// package, which 1.22 lacks): the module build compiles them, the Debian fallback builds this file
+// alone, and then the JetStream kinds report that they need the module build (the consumer and KV
+// kinds fail earlier, on their flags).
 package main
 
 import (
@@ -356,7 +359,7 @@ func main() {
 		err = b.runRequests(r, 1)
 	case "reqpar":
 		err = b.runRequests(r, b.inflight)
-	case "jspub", "jsasync", "jsbatch":
+	case "jspub", "jsasync", "jsbatch", "jsconsume", "jsfetch", "jsordered", "kvput", "kvget", "kvwatch":
 		if run := jsRunners[*kind]; run != nil {
 			err = run(b, r)
 		} else {
