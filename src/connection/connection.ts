@@ -12,6 +12,7 @@ import {
   TimeoutError,
 } from "../util/errors.js";
 import { nuid } from "../util/nuid.js";
+import { hasImmediate, later } from "../util/turns.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { Parser, type ParserHandler } from "../protocol/parser.js";
 import { OutboundBuffer, payloadLength } from "../protocol/encoder.js";
@@ -70,6 +71,8 @@ export class NatsConnection implements ParserHandler {
   private link?: Link;
   private readonly out = new OutboundBuffer();
   private flushScheduled = false;
+  /** A flush already went out on a microtask in this turn of the event loop. */
+  private flushedThisTurn = false;
   private blocked = false;
   private readonly pings: Pings;
   private sidCounter = 0;
@@ -413,13 +416,28 @@ export class NatsConnection implements ParserHandler {
       this.flushNow();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
+      // The first flush of a turn goes out at the end of the current task (a request's latency);
+      // frames written later in the same turn (acks from an iterator loop, one per message) wait
+      // for the next turn, so that they leave in one write instead of one syscall each.
+      if (this.flushedThisTurn) {
+        later(this.flushTask);
+      } else {
+        if (hasImmediate) {
+          this.flushedThisTurn = true;
+          later(this.newTurn);
+        }
+        queueMicrotask(this.flushTask);
+      }
     }
   }
 
   private readonly flushTask = (): void => {
     this.flushScheduled = false;
     this.flushNow();
+  };
+
+  private readonly newTurn = (): void => {
+    this.flushedThisTurn = false;
   };
 
   /** Hands the encoded bytes to the transport unless it asked us to wait. */

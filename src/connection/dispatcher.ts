@@ -1,13 +1,10 @@
+import { later } from "../util/turns.js";
 import type { SubscriptionImpl } from "./subscription.js";
 
 /** How long callbacks may run in one turn of the event loop before the rest is queued. */
 const SLICE_MS = 10;
 
 const now: () => number = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
-const later: (fn: () => void) => void =
-  typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
-    ? (fn) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(fn)
-    : (fn) => setTimeout(fn, 0);
 
 /**
  * Decides how callbacks run. Messages go to callbacks inline, in the parser's loop, as long as

@@ -31,9 +31,19 @@ export class NotJetStreamMessageError extends NatsError {
   }
 }
 
+/** True when `s` is one or more ASCII digits (a loop: this runs for every consumed message). */
+function isDigits(s: string | undefined): s is string {
+  if (s === undefined || s.length === 0) return false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function num(s: string | undefined, reply: string): number {
-  if (s === undefined || !/^\d+$/.test(s)) throw new NotJetStreamMessageError(reply);
-  return Number(s);
+  if (!isDigits(s)) throw new NotJetStreamMessageError(reply);
+  return +s;
 }
 
 /** Parses an ack subject; throws `NotJetStreamMessageError` for anything else. */
@@ -55,7 +65,7 @@ export function parseAckSubject(reply: string | undefined): DeliveryInfo {
   // every token the metadata is read from must be there (a subject never has an empty token)
   for (let k = 2; k < i + 7; k++) if (!t[k]) throw new NotJetStreamMessageError(reply);
   const delivered = num(t[i + 2], reply);
-  if (!/^\d+$/.test(t[i + 5] ?? "")) throw new NotJetStreamMessageError(reply);
+  if (!isDigits(t[i + 5])) throw new NotJetStreamMessageError(reply);
   const info: DeliveryInfo = {
     stream: t[i]!,
     consumer: t[i + 1]!,

@@ -162,7 +162,9 @@ export class ConsumerMessages implements AsyncIterable<JsMsg> {
         if (!m) break;
         this.#source?.consumed(m);
         try {
-          await this.#callback!(m);
+          // only a returned promise is awaited: a synchronous callback keeps the loop in this turn
+          const r = this.#callback!(m);
+          if (r !== undefined && typeof (r as Promise<void>).then === "function") await r;
         } catch (err) {
           this.notify({ type: "error", error: err as Error });
         }

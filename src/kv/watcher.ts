@@ -67,7 +67,7 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
 
   async #start(oco: OrderedConsumerOptions, updatesOnly: boolean): Promise<ConsumerMessages> {
     const oc = await this.t.js.consumers.get(this.t.stream, oco);
-    const msgs = await oc.consume({ max_messages: 256 });
+    const msgs = await oc.consume({ max_messages: 1024 });
     const pending = oc.cachedInfo()?.num_pending ?? 0;
     this.#initPending = pending;
     if (updatesOnly || pending === 0) this.#markInit();

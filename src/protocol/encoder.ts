@@ -3,6 +3,8 @@ import { allocBytes, concatBytes, encodeUtf8, utf8Length, writeUtf8 } from "./by
 const SLAB = 256 * 1024;
 /** Encoded `PUB <subject> ` / `HPUB <subject> ` prefixes kept for reuse. */
 const PREFIX_CACHE_SIZE = 512;
+/** Uncached subjects written while the prefix cache is full before it is emptied and refilled. */
+const UNCACHED_RUN = 65_536;
 /** Below this size a JS loop copies faster than TypedArray.set(). */
 const SMALL_COPY = 48;
 const CRLF0 = 13;
@@ -57,6 +59,7 @@ export class OutboundBuffer {
   private lastSubject = "";
   private lastPub: Uint8Array = PUB;
   private readonly prefixes = new Map<string, Uint8Array>();
+  private uncached = 0;
   private lineSubject = "";
   private lineSize = -1;
   private cachedLine?: Uint8Array;
@@ -162,26 +165,43 @@ export class OutboundBuffer {
     this.pos = 0;
   }
 
-  /** `PUB <subject> ` (or HPUB) as bytes, cached for subjects used again. */
-  private prefix(subject: string, headers: boolean): Uint8Array {
-    if (!headers && subject === this.lastSubject) return this.lastPub;
+  /**
+   * Writes `PUB <subject> ` (or HPUB). The encoded prefix is cached for subjects used again; once
+   * the cache is full, new subjects are written straight into the buffer without caching (a stream
+   * of unique subjects, such as ack subjects, then costs no allocation), and the cache is refilled
+   * after a long run of such misses, so that a new set of hot subjects gets cached in turn.
+   */
+  private writePrefix(subject: string, headers: boolean): void {
+    if (!headers && subject === this.lastSubject) {
+      this.bytes(this.lastPub);
+      return;
+    }
     const key = headers ? "H" + subject : subject;
     let p = this.prefixes.get(key);
     if (p === undefined) {
+      if (this.prefixes.size >= PREFIX_CACHE_SIZE) {
+        if (++this.uncached < UNCACHED_RUN) {
+          this.bytes(headers ? HPUB : PUB);
+          this.str(subject);
+          this.buf[this.pos++] = 32;
+          return;
+        }
+        this.prefixes.clear();
+        this.uncached = 0;
+      }
       const op = headers ? HPUB : PUB;
       const subj = encodeUtf8(subject);
       p = new Uint8Array(op.length + subj.length + 1);
       p.set(op, 0);
       p.set(subj, op.length);
       p[p.length - 1] = 32;
-      if (this.prefixes.size >= PREFIX_CACHE_SIZE) this.prefixes.clear();
       this.prefixes.set(key, p);
     }
     if (!headers) {
       this.lastSubject = subject;
       this.lastPub = p;
     }
-    return p;
+    this.bytes(p);
   }
 
   private bytes(b: Uint8Array): void {
@@ -248,7 +268,7 @@ export class OutboundBuffer {
     if (reply === undefined && hdrs === undefined) {
       this.pubLine(subject, payloadLen);
     } else {
-      this.bytes(this.prefix(subject, hdrs !== undefined));
+      this.writePrefix(subject, hdrs !== undefined);
       if (reply) {
         this.str(reply);
         this.buf[this.pos++] = 32;
@@ -280,7 +300,7 @@ export class OutboundBuffer {
         return;
       }
       const s0 = this.pos;
-      this.bytes(this.prefix(subject, false));
+      this.writePrefix(subject, false);
       this.num(size);
       this.crlf();
       this.cachedLine = new Uint8Array(this.buf.subarray(s0, this.pos));
@@ -289,7 +309,7 @@ export class OutboundBuffer {
     this.lineSubject = subject;
     this.lineSize = size;
     this.cachedLine = undefined;
-    this.bytes(this.prefix(subject, false));
+    this.writePrefix(subject, false);
     this.num(size);
     this.crlf();
   }
