@@ -31,52 +31,69 @@ export class NotJetStreamMessageError extends NatsError {
   }
 }
 
-/** True when `s` is one or more ASCII digits (a loop: this runs for every consumed message). */
-function isDigits(s: string | undefined): s is string {
-  if (s === undefined || s.length === 0) return false;
-  for (let k = 0; k < s.length; k++) {
+/** Token boundaries of the subject being parsed: dots[k] is the index of the k-th dot. */
+const dots = new Int32Array(16);
+
+/** The digits between `from` and `to` as a number, or -1 when that is not a run of digits. */
+function digitsAt(s: string, from: number, to: number): number {
+  if (from >= to) return -1;
+  let v = 0;
+  for (let k = from; k < to; k++) {
     const c = s.charCodeAt(k);
-    if (c < 48 || c > 57) return false;
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
   }
-  return true;
+  return v;
 }
 
-function num(s: string | undefined, reply: string): number {
-  if (!isDigits(s)) throw new NotJetStreamMessageError(reply);
-  return +s;
-}
-
-/** Parses an ack subject; throws `NotJetStreamMessageError` for anything else. */
+/**
+ * Parses an ack subject; throws `NotJetStreamMessageError` for anything else. It runs for every
+ * consumed message, so it scans the dots once instead of splitting the subject into strings.
+ */
 export function parseAckSubject(reply: string | undefined): DeliveryInfo {
   if (!reply || !reply.startsWith("$JS.ACK.")) throw new NotJetStreamMessageError(reply);
-  const t = reply.split(".");
+  let n = 0;
+  for (let k = reply.indexOf("."); k !== -1 && n < dots.length; k = reply.indexOf(".", k + 1)) dots[n++] = k;
+  const tokens = n + 1; // 16 dots or more: counted as "many", only the first ones are read
+  // token j spans (dots[j-1] + 1) .. dots[j] (the last one to the end)
+  const from = (j: number): number => dots[j - 1]! + 1;
+  const to = (j: number): number => (j < n ? dots[j]! : reply.length);
   let i: number;
   let domain = "";
   let accountHash: string | undefined;
-  if (t.length === 9) {
+  if (tokens === 9) {
     i = 2;
-  } else if (t.length >= 11) {
-    domain = t[2] === "_" ? "" : t[2]!;
-    accountHash = t[3];
+  } else if (tokens >= 11) {
+    domain = reply.slice(from(2), to(2));
+    if (domain === "_") domain = "";
+    accountHash = reply.slice(from(3), to(3));
     i = 4;
   } else {
     throw new NotJetStreamMessageError(reply);
   }
   // every token the metadata is read from must be there (a subject never has an empty token)
-  for (let k = 2; k < i + 7; k++) if (!t[k]) throw new NotJetStreamMessageError(reply);
-  const delivered = num(t[i + 2], reply);
-  if (!isDigits(t[i + 5])) throw new NotJetStreamMessageError(reply);
+  for (let k = 2; k < i + 7; k++) if (from(k) >= to(k)) throw new NotJetStreamMessageError(reply);
+  const delivered = digitsAt(reply, from(i + 2), to(i + 2));
+  const streamSequence = digitsAt(reply, from(i + 3), to(i + 3));
+  const deliverySequence = digitsAt(reply, from(i + 4), to(i + 4));
+  const tsFrom = from(i + 5);
+  const tsTo = to(i + 5);
+  const pending = digitsAt(reply, from(i + 6), to(i + 6));
+  // the timestamp (nanoseconds, 19 digits today) is checked here and converted by BigInt exactly
+  if (delivered < 0 || streamSequence < 0 || deliverySequence < 0 || pending < 0 || digitsAt(reply, tsFrom, tsTo) < 0) {
+    throw new NotJetStreamMessageError(reply);
+  }
   const info: DeliveryInfo = {
-    stream: t[i]!,
-    consumer: t[i + 1]!,
+    stream: reply.slice(from(i), to(i)),
+    consumer: reply.slice(from(i + 1), to(i + 1)),
     domain,
     deliveryCount: delivered,
     redeliveryCount: delivered,
     redelivered: delivered > 1,
-    streamSequence: num(t[i + 3], reply),
-    deliverySequence: num(t[i + 4], reply),
-    timestampNanos: BigInt(t[i + 5]!),
-    pending: num(t[i + 6], reply),
+    streamSequence,
+    deliverySequence,
+    timestampNanos: BigInt(reply.slice(tsFrom, tsTo)),
+    pending,
   };
   if (accountHash !== undefined) info.accountHash = accountHash;
   return info;
