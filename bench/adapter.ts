@@ -10,6 +10,7 @@
 //    implement it directly and return the same `RunMetrics` (the Go one leaves `gc` undefined).
 
 import type { BenchConsumers, BenchKvm } from "./adapter_js.js";
+import type { BenchObjm } from "./adapter_obj.js";
 
 /** What a subscription callback receives. Both clients' `Msg` objects fit this shape as is. */
 export interface BenchMsg {
@@ -84,6 +85,8 @@ export interface BenchConn {
   consumers(): Promise<BenchConsumers>;
   /** Key-Value buckets (kv-* cases; adapter_js.ts); rejects when the client's KV package is not there. */
   kv(): Promise<BenchKvm>;
+  /** Object stores (obj-* cases; adapter_obj.ts); rejects when the client's object store package is not there. */
+  obj(): Promise<BenchObjm>;
   publish(subject: string, data: Uint8Array): void;
   subscribe(subject: string, onMsg: (msg: BenchMsg) => void, opts?: SubscribeOptions): BenchSub;
   /** Resolves to the reply's payload. */
@@ -118,12 +121,12 @@ export interface ClientModule {
  * pubsub: publisher and subscriber on two connections; pubsub1: both on one connection.
  * jspub: awaited JetStream publishes one at a time; jsasync: async publishes with `window` in
  * flight; jsbatch: atomic batches of `batch` messages. jsconsume, jsfetch, jsordered: cases_consume.ts;
- * kvput, kvget, kvwatch: cases_kv.ts.
+ * kvput, kvget, kvwatch: cases_kv.ts; objput, objget: cases_obj.ts.
  */
 export type CaseKind = "pub" | "pubsub" | "pubsub1" | "req" | "reqpar" | "jspub" | "jsasync" | "jsbatch"
-  | "jsconsume" | "jsfetch" | "jsordered" | "kvput" | "kvget" | "kvwatch";
+  | "jsconsume" | "jsfetch" | "jsordered" | "kvput" | "kvget" | "kvwatch" | "objput" | "objget";
 
-export const JS_KINDS: readonly CaseKind[] = ["jspub", "jsasync", "jsbatch", "jsconsume", "jsfetch", "jsordered", "kvput", "kvget", "kvwatch"];
+export const JS_KINDS: readonly CaseKind[] = ["jspub", "jsasync", "jsbatch", "jsconsume", "jsfetch", "jsordered", "kvput", "kvget", "kvwatch", "objput", "objget"];
 
 export interface CaseSpec {
   /** Stable id used by `--case`, in the table and in the JSON ("pub-16B", "req-seq-128B", ...). */

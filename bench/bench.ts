@@ -26,7 +26,8 @@
 // Consuming and KV (cases_consume.ts, cases_kv.ts; `--case js-consume,js-fetch,js-ordered,kv-`):
 // js-consume-{100,1000}-{ack,noack}-mem, js-fetch-{100,1000}-ack-mem, js-ordered-100-mem (a stream
 // pre-filled with 110,000 messages, all consumed), kv-put-128B-mem, kv-get-{direct,nodirect}-128B-mem,
-// kv-watch-128B-mem.
+// kv-watch-128B-mem. Object Store (cases_obj.ts, `--case obj-`): obj-put-64MiB-file and
+// obj-get-64MiB-file (one 64 MiB object put from memory / read to its end as a stream, MB/s).
 //
 // Clients: tsnats and nats.js run in this process through the adapter in adapter.ts; nats.go is
 // bench/go/main.go, built as the Go module in bench/go (go.mod pins nats.go; binary cached outside

@@ -9,6 +9,7 @@ import { percentile } from "./report.js";
 import { KiB, describe, payload, sizeLabel, streamName, withTimeout, yieldToIo } from "./util.js";
 import { consumeBodies, consumeCases } from "./cases_consume.js";
 import { kvBodies, kvCases } from "./cases_kv.js";
+import { objBodies, objCases } from "./cases_obj.js";
 
 /** The longest one run may take before it is abandoned and reported as an error. */
 const RUN_LIMIT_MS = 60_000;
@@ -29,7 +30,7 @@ export function defaultCases(quick: boolean): CaseSpec[] {
   cases.push({ id: "req-seq-128B", kind: "req", size: 128, count: 8_000 / div });
   cases.push({ id: "req-inflight100-128B", kind: "reqpar", size: 128, count: 50_000 / div, inflight: 100 });
   cases.push(...jetStreamCases(quick));
-  cases.push(...consumeCases(quick), ...kvCases(quick));
+  cases.push(...consumeCases(quick), ...kvCases(quick), ...objCases(quick));
   return cases;
 }
 
@@ -299,6 +300,7 @@ const bodies: Record<CaseSpec["kind"], (ctx: RunContext) => Promise<Measured>> =
   jsbatch: runJsBatch,
   ...consumeBodies,
   ...kvBodies,
+  ...objBodies,
 };
 
 /** Wraps an in-process client module as a `BenchClient`, with GC accounting. */

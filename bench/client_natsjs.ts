@@ -9,6 +9,8 @@ import type {
 } from "./adapter.js";
 import type { BenchConsumers, BenchKvm } from "./adapter_js.js";
 import { natsJsConsumers, natsJsKvm } from "./consumers_kv_natsjs.js";
+import type { BenchObjm } from "./adapter_obj.js";
+import { natsJsObjm } from "./obj_natsjs.js";
 import { describe } from "./util.js";
 
 const require = createRequire(import.meta.url);
@@ -122,6 +124,11 @@ class NatsJsConn implements BenchConn {
   async kv(): Promise<BenchKvm> {
     if (!installedVersion("@nats-io/kv")) throw new Error("n/a: @nats-io/kv not installed");
     return natsJsKvm(this.nc);
+  }
+
+  async obj(): Promise<BenchObjm> {
+    if (!installedVersion("@nats-io/obj")) throw new Error("n/a: @nats-io/obj not installed");
+    return natsJsObjm(this.nc);
   }
 
   publish(subject: string, data: Uint8Array): void {

@@ -7,6 +7,8 @@ import type {
 } from "./adapter.js";
 import type { BenchConsumers, BenchKvm } from "./adapter_js.js";
 import { tsnatsConsumers, tsnatsKvm } from "./consumers_kv_tsnats.js";
+import type { BenchObjm } from "./adapter_obj.js";
+import { tsnatsObjm } from "./obj_tsnats.js";
 import { describe } from "./util.js";
 
 type Connection = Awaited<ReturnType<typeof connect>>;
@@ -89,6 +91,10 @@ class TsnatsConn implements BenchConn {
 
   async kv(): Promise<BenchKvm> {
     return tsnatsKvm(this.nc);
+  }
+
+  async obj(): Promise<BenchObjm> {
+    return tsnatsObjm(this.nc);
   }
 
   publish(subject: string, data: Uint8Array): void {

@@ -5,6 +5,7 @@
 //	natsgo-bench -url ... -kind jspub|jsasync|jsbatch -size 128 -count N -storage memory|file [-window 1000] [-batch 100] -tag T
 //	natsgo-bench -url ... -kind jsconsume|jsfetch|jsordered -size 128 -count N -batch 100 [-ack explicit|none] -tag T
 //	natsgo-bench -url ... -kind kvput|kvget|kvwatch -size 128 -count N [-keys 1000] [-direct=false] -tag T
+//	natsgo-bench -url ... -kind objput|objget -size 67108864 -count 1 -storage file -tag T   (obj.go)
 //
 // It does an untimed warm-up of 10% of the messages, times the rest, and prints one JSON line with
 // the fields of RunMetrics in bench/adapter.ts (no GC fields). Built as the Go module in this
@@ -359,7 +360,7 @@ func main() {
 		err = b.runRequests(r, 1)
 	case "reqpar":
 		err = b.runRequests(r, b.inflight)
-	case "jspub", "jsasync", "jsbatch", "jsconsume", "jsfetch", "jsordered", "kvput", "kvget", "kvwatch":
+	case "jspub", "jsasync", "jsbatch", "jsconsume", "jsfetch", "jsordered", "kvput", "kvget", "kvwatch", "objput", "objget":
 		if run := jsRunners[*kind]; run != nil {
 			err = run(b, r)
 		} else {

@@ -20,7 +20,10 @@ const svcBlocks = codeBlocks(svcSection);
 const kvStart = readme.indexOf("\n## Key-Value\n");
 const kvSection = kvStart < 0 ? "" : readme.slice(kvStart, readme.indexOf("\n## ", kvStart + 1));
 const kvBlocks = codeBlocks(kvSection);
-const blocks = [...codeBlocks(usage), ...codeBlocks(jsSection), ...svcBlocks, ...kvBlocks];
+const objStart = readme.indexOf("\n## Object Store\n");
+const objSection = objStart < 0 ? "" : readme.slice(objStart, readme.indexOf("\n## ", objStart + 1));
+const objBlocks = codeBlocks(objSection);
+const blocks = [...codeBlocks(usage), ...codeBlocks(jsSection), ...svcBlocks, ...kvBlocks, ...objBlocks];
 
 describe("README examples", () => {
   let server: NatsServer;
@@ -49,6 +52,20 @@ describe("README examples", () => {
     assert.match(r.stdout, /divide 1 \/ 0: error 422 division by zero/);
     assert.match(r.stdout, /ping: 2 instances answered/);
     assert.match(r.stdout, /stopped: true/);
+  });
+
+  it("has an Object Store section with examples", () => assert.ok(objBlocks.length >= 2, "README.md ## Object Store has ```ts examples"));
+
+  it("examples/obj.ts runs", () => {
+    const r = spawnSync(process.execPath, [join(root, "build/examples/obj.js")], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, NATS_URL: server.url },
+    });
+    assert.equal(r.status, 0, `examples/obj.ts failed:\n${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /put 3145728 bytes in 24 chunks, digest SHA-256=[A-Za-z0-9_-]{43}=/);
+    assert.match(r.stdout, /get: same bytes/);
+    assert.match(r.stdout, /watch saw: data\/3 MiB ✓\.bin, notes\.txt, notes\.txt \(deleted\)/);
   });
 
   it("has a Key-Value section with examples", () => assert.ok(kvBlocks.length >= 3, "README.md ## Key-Value has ```ts examples"));
@@ -85,11 +102,13 @@ describe("README examples", () => {
       const jsLib = pathToFileURL(join(root, "build/src/jetstream/index.js")).href;
       const svcLib = pathToFileURL(join(root, "build/src/services/index.js")).href;
       const kvLib = pathToFileURL(join(root, "build/src/kv/index.js")).href;
+      const objLib = pathToFileURL(join(root, "build/src/obj/node.js")).href;
       const src = code
         .replace(/from "tsnats"/g, `from ${JSON.stringify(lib)}`)
         .replace(/from "tsnats\/jetstream"/g, `from ${JSON.stringify(jsLib)}`)
         .replace(/from "tsnats\/services"/g, `from ${JSON.stringify(svcLib)}`)
         .replace(/from "tsnats\/kv"/g, `from ${JSON.stringify(kvLib)}`)
+        .replace(/from "tsnats\/obj"/g, `from ${JSON.stringify(objLib)}`)
         .replace(/"nats:\/\/127\.0\.0\.1:4222"/g, JSON.stringify(server.url))
         .replace(/connect\(\)/g, `connect({ servers: ${JSON.stringify(server.url)} })`);
       const file = join(dir, `example${i}.mjs`);

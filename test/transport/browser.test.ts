@@ -13,7 +13,7 @@ import * as nodeEntry from "../../src/index.js";
 const BROWSER_JS = fileURLToPath(new URL("../../src/browser.js", import.meta.url));
 const INDEX_JS = fileURLToPath(new URL("../../src/index.js", import.meta.url));
 /** The subpath modules built on the core: each must bundle for the browser too. */
-const MODULE_ENTRIES = ["jetstream", "kv", "services"].map((m) => [m, fileURLToPath(new URL(`../../src/${m}/index.js`, import.meta.url))] as const);
+const MODULE_ENTRIES = ["jetstream", "kv", "obj", "services"].map((m) => [m, fileURLToPath(new URL(`../../src/${m}/index.js`, import.meta.url))] as const);
 
 /** `import ... from "node:x"`, `import("node:x")`, `export ... from "node:x"`, `require("node:x")`. */
 const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']node:[^"']*["']/;
