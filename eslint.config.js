@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/**", "dist/**", "node_modules/**", "bench/results/**", "bench/go/**"] },
+  { ignores: ["build/**", "dist/**", "packages/*/dist/**", "node_modules/**", "bench/results/**", "bench/go/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,8 +1,8 @@
 // Fresh-machine set-up shared by `npm test`, `npm run demo` and `npm run bench`:
 // installs dependencies when missing or stale, builds or installs the pinned nats-server versions, installs Chromium for the browser test
-// (same rule), and compiles the TypeScript.
+// (same rule), and compiles the TypeScript (the library's dist/ and the `tsnats` CLI too, when stale).
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -94,4 +94,33 @@ if (wantsBrowser && !existsSync(chromiumBin)) {
 if (!process.argv.includes("--no-build")) {
   log("compiling TypeScript");
   run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"]);
+}
+
+// 5. the `tsnats` command (packages/cli, an npm workspace): it imports the library as `tsnats`
+// (node_modules/tsnats links to this repository, whose exports point into dist/), so dist/ is built
+// first when src/ is newer, then the CLI when its sources or dist/ are newer than its build.
+/** The newest modification time of the files under a directory (0 when it does not exist). */
+function newest(dir) {
+  let t = 0;
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else t = Math.max(t, statSync(p).mtimeMs);
+    }
+  };
+  try { walk(join(root, dir)); } catch { /* missing */ }
+  return t;
+}
+if (!process.argv.includes("--no-build")) {
+  const tsc = join(root, "node_modules/typescript/bin/tsc");
+  if (!existsSync(join(root, "dist/index.js")) || newest("src") > mtime("dist/index.js")) {
+    log("building dist/ (the library as the CLI imports it)");
+    run(process.execPath, [tsc, "-p", "tsconfig.build.json"]);
+  }
+  const cliInputs = Math.max(newest("packages/cli/src"), mtime("packages/cli/tsconfig.json"), mtime("packages/cli/package.json"), mtime("dist/index.js"));
+  if (!existsSync(join(root, "packages/cli/dist/main.js")) || cliInputs > mtime("packages/cli/dist/main.js")) {
+    log("compiling the tsnats CLI (packages/cli)");
+    run(process.execPath, [tsc, "-p", "packages/cli/tsconfig.json"]);
+  }
 }
