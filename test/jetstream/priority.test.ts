@@ -132,6 +132,9 @@ describe("priority groups, pause, reset (current)", () => {
     await until(() => high.got.length + low.got.length === 20, "20 messages");
     assert.equal(high.got.length, 20, `priority 0 got ${high.got.length}, priority 1 got ${low.got.length}`);
     await high.msgs.stop();
+    // the server drops a waiting pull once its inbox has no interest: let it see the UNSUB (sent
+    // on the other connection) before publishing
+    await nc2.flush();
     // with priority 0 gone, priority 1 is served
     await publish(S, 3);
     await until(() => low.got.length === 3, "priority 1 served once priority 0 stopped");
