@@ -25,7 +25,7 @@ const PONG = ascii("PONG\r\n");
 /** A block of memory frames are encoded into; reused once the transport is done with it. */
 interface Slab {
   buf: Uint8Array;
-  /** Chunks of this slab handed out and not yet released. */
+  /** Chunks of this slab sealed and not yet released (waiting, or being written). */
   refs: number;
   /** Allocated for one oversized frame: never pooled. */
   big: boolean;
@@ -79,7 +79,6 @@ export class OutboundBuffer {
     while (this.ready.length > 0) {
       const c = this.ready.shift()!;
       this.readyBytes -= c.bytes.length;
-      c.slab.refs++;
       if (!write(c.bytes, this.releaser(c.slab))) return false;
     }
     return true;
@@ -114,6 +113,7 @@ export class OutboundBuffer {
 
   /** Drops everything not yet taken. */
   reset(): void {
+    for (const c of this.ready) this.releaser(c.slab)();
     this.ready.length = 0;
     this.readyBytes = 0;
     this.start = this.pos;
@@ -125,12 +125,14 @@ export class OutboundBuffer {
       // only the frame just written can be cut, and ensure() put it wholly in the current slab
       const c = this.ready.pop()!;
       this.readyBytes -= c.bytes.length;
+      c.slab.refs--;
     }
     this.pos = this.start + Math.max(0, length - this.readyBytes);
   }
 
   /** Moves the current slab's encoded bytes to the ready list. */
   private seal(): void {
+    this.slab.refs++;
     this.ready.push({ bytes: this.buf.subarray(this.start, this.pos), slab: this.slab });
     this.readyBytes += this.pos - this.start;
     this.start = this.pos;
@@ -157,7 +159,7 @@ export class OutboundBuffer {
     if (this.pos > this.start) this.seal();
     const old = this.slab;
     // the old slab is free unless chunks of it are waiting or being written
-    if (old.refs === 0 && !this.ready.some((c) => c.slab === old)) this.recycle(old);
+    if (old.refs === 0) this.recycle(old);
     const big = n > SLAB;
     this.slab = { buf: big ? allocBytes(n) : (this.pool.pop() ?? allocBytes(SLAB)), refs: 0, big };
     this.buf = this.slab.buf;
