@@ -1,13 +1,16 @@
 // A running service: its monitoring subscriptions ($SRV PING/INFO/STATS at three levels), its
 // endpoints, and stop() (drain, then `stopped` resolves).
-import { InvalidArgumentError, nuid, type Msg, type NatsConnection, type Subscription } from "../core.js";
+import { InvalidArgumentError, TimeoutError, nuid, type Msg, type NatsConnection, type Subscription } from "../core.js";
 import { Endpoint, type EndpointSpec } from "./endpoint.js";
 import { ServiceHandlerError, ServiceStoppedError, headerSafe, serviceErrorHeaders } from "./errors.js";
 import { ServiceGroup, type HandlerEndpoint } from "./group.js";
 import { Inflight } from "./inflight.js";
 import { VERBS, controlSubject } from "./subjects.js";
 import { ServiceResponseType, type EndpointInfo, type EndpointOptions, type InfoResponse, type PingResponse, type ServiceConfig, type ServiceMsg, type ServiceVerb, type StatsResponse } from "./types.js";
-import { checkFunction, checkKeys, checkMetadata, checkQueue, checkServiceName, checkVersion } from "./validate.js";
+import { checkFunction, checkKeys, checkMetadata, checkMs, checkQueue, checkServiceName, checkVersion } from "./validate.js";
+
+/** How long stop() waits for running handlers before it removes the subscriptions anyway. */
+const DEFAULT_STOP_TIMEOUT = 20_000;
 
 const CONFIG_OPTIONS = ["name", "version", "description", "metadata", "queue", "statsHandler", "errorHandler"] as const;
 const DEFAULT_QUEUE = "q";
@@ -140,16 +143,31 @@ export class Service {
   /**
    * Stops the service: no new requests are taken, those already received are handled and answered
    * (async handlers awaited), iterator endpoints end once they have handed out what they received,
-   * then every subscription is gone. Resolves like `stopped` (with `err`, else null).
+   * then every subscription is gone. Resolves like `stopped` (with `err`, else null). When handlers
+   * are still running after `timeout` ms (default 20 s), every subscription is removed at once and
+   * it resolves with a TimeoutError instead: a handler that never settles cannot hold it forever.
    */
-  stop(err?: Error): Promise<Error | null> {
+  stop(err?: Error, opts: { timeout?: number } = {}): Promise<Error | null> {
     if (!this.#stopping) {
+      const timeout = opts.timeout ?? DEFAULT_STOP_TIMEOUT;
+      checkMs(timeout, "timeout");
       this.#stopping = true;
       this.#offSlow?.();
       const subs = [...this.#endpoints.map((e) => e.drain()), ...this.#monitors.map((s) => s.drain())];
-      void Promise.allSettled(subs)
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drained = Promise.allSettled(subs)
         .then(() => this.#inflight.settled())
-        .then(() => this.#resolveDone(err ?? null));
+        .then(() => err ?? null);
+      const late = new Promise<Error>((resolve) => {
+        timer = setTimeout(() => {
+          for (const sub of [...this.#endpoints.map((e) => e.sub), ...this.#monitors]) if (!sub.isClosed()) sub.unsubscribe();
+          resolve(new TimeoutError(`service ${this.#config.name} stop(): handlers still running after ${timeout} ms`));
+        }, timeout);
+      });
+      void Promise.race([drained, late]).then((r) => {
+        clearTimeout(timer);
+        this.#resolveDone(r);
+      });
     }
     return this.#done;
   }

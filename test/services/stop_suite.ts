@@ -3,7 +3,7 @@
 // left; the connection closing, a refused subscription or stop(err) end it with their reason.
 import { it, before } from "node:test";
 import { strict as assert } from "node:assert";
-import { connect, NoRespondersError, PermissionViolationError, type NatsConnection } from "../../src/index.js";
+import { connect, InvalidArgumentError, NoRespondersError, PermissionViolationError, TimeoutError, type NatsConnection } from "../../src/index.js";
 import { Svcm } from "../../src/services/index.js";
 import { useServer } from "../support/fixtures.js";
 import type { ServerOptions } from "../support/server.js";
@@ -88,6 +88,34 @@ export function stopSuite(server: ServerOptions = {}): void {
     assert.equal(await p2, reason);
     assert.equal(await s.stopped, reason);
     await untilNoServerSubs(srv.server, nc);
+    await nc.close();
+  });
+
+  it("stop() with a handler that never settles resolves with TimeoutError after `timeout`, and no subscription is left", async () => {
+    const nc = await srv.connect();
+    const s = await new Svcm(nc).add({ name: uniq("stuck"), version: "1.0.0" });
+    const subject = uniq("stuck");
+    let received = 0;
+    s.addEndpoint("stuck", {
+      subject,
+      handler: () => {
+        received++;
+        return new Promise<void>(() => undefined); // never settles
+      },
+    });
+    await nc.flush();
+    const reply = client.request(subject, "x", { timeout: 1_500 }).then(
+      () => "answered",
+      (e: Error) => e.name,
+    );
+    await until(() => received === 1, "the handler got the request");
+    assert.throws(() => s.stop(undefined, { timeout: -1 }), InvalidArgumentError);
+    const r = await s.stop(undefined, { timeout: 300 });
+    assert.ok(r instanceof TimeoutError, String(r));
+    assert.match(r.message, /handlers still running after 300 ms/);
+    assert.equal(await s.stopped, r);
+    await untilNoServerSubs(srv.server, nc);
+    assert.equal(await reply, "TimeoutError", "the stuck request was never answered");
     await nc.close();
   });
 
