@@ -138,6 +138,13 @@ export interface CaseSpec {
   count: number;
   /** Outstanding requests for "reqpar". */
   inflight?: number;
+  /**
+   * "req", "reqpar": the requests are answered by one external responder process (the nats.go
+   * binary in `-kind responder` mode, bench/responder.ts), started by the bench before the run and
+   * stopped after it, the same for every client; the client under test only requests. Otherwise
+   * the client answers its own requests on a second connection in the same process.
+   */
+  externalResponder?: boolean;
   /** JetStream cases: the stream's storage. */
   storage?: "memory" | "file";
   /** "jsasync": publishes awaiting their acks at most. */
@@ -180,6 +187,16 @@ export interface RunMetrics {
   subErrors?: number;
   /** Why a connection closed during the run, if one did. */
   connClosed?: string;
+  /**
+   * CPU time of the client's process over the timed part, user and system, in ms:
+   * `process.cpuUsage()` deltas in-process (tsnats, nats.js, the ceiling), getrusage(RUSAGE_SELF)
+   * deltas inside the nats.go child. Everything the process does in that window counts (with a
+   * responder or subscriber in the same process, both sides; GC and helper threads too).
+   */
+  cpuUserMs?: number;
+  cpuSysMs?: number;
+  /** (cpuUserMs + cpuSysMs) per message (request, object) done, in µs. */
+  cpuUsPerMsg?: number;
 }
 
 export interface BenchClient {

@@ -1,7 +1,7 @@
 // tsnats vs nats.js v3 vs nats.go vs a raw-socket ceiling: throughput, latency, GC and memory.
 //
 // Run everything (starts its own nats-server on 127.0.0.1, random port: the pinned `current`
-// version from nats-servers.json, or NATS_SERVER_BIN; about 6–7 minutes, 1.5–2 of them JetStream):
+// version from nats-servers.json, or NATS_SERVER_BIN; about 14 minutes, 8 of them the core cases):
 //   npm run bench                                   (= setup + build, then node build/bench/bench.js)
 // Run one case (substring of the case id), quickly, all clients:
 //   node build/bench/bench.js --case pubsub-1KiB --quick
@@ -17,7 +17,9 @@
 //          --out <file> (default bench/results/latest.json), --help.
 // Case ids: pub-{16B,128B,1KiB,16KiB}; pubsub-{same} (publisher and subscriber on two
 // connections); pubsub-1conn-{same} (both on one connection); req-seq-128B (sequential requests,
-// p50/p99 latency); req-inflight100-128B; memory-slow-consumer; and the JetStream cases
+// p50/p99 latency); req-inflight100-128B; req-seq-ext-128B and req-inflight100-ext-128B (the same,
+// answered by one external responder process, the nats.go binary in -kind responder mode, started
+// before and stopped after every run: responder.ts); memory-slow-consumer; and the JetStream cases
 // (`--case js` selects them all; no ceiling column): js-pub-sync-128B-{mem,file} (awaited
 // publishes one at a time, p50/p99 per publish), js-pub-async-128B-w{1000,4000}-{mem,file} (async
 // publishes with that many acks in flight, timed until the last ack), js-batch-100-mem (atomic
@@ -39,9 +41,12 @@
 // Method: each case runs the clients alternately (A B C D A B C D ...) for --reps repetitions;
 // each run uses fresh connections and a fresh subject, does an untimed warm-up of 10% of the
 // messages, then times the rest. The tables show the median and min–max msgs/s per client,
-// payload MB/s (10^6 bytes/s; requests count one direction), request latency percentiles, GC
+// payload MB/s (10^6 bytes/s; requests count one direction), the client's CPU time per message
+// over the timed part (µs; user + system of the whole client process: process.cpuUsage() deltas
+// in-process, getrusage deltas inside the nats.go child), request latency percentiles, GC
 // collections and pause time inside the timed part (node:perf_hooks 'gc' entries; blank for
-// nats.go), and the ratios tsnats/nats.js, tsnats/nats.go and tsnats/ceiling of median msgs/s.
+// nats.go), and the ratios tsnats/nats.js, tsnats/nats.go and tsnats/ceiling of median msgs/s
+// and of median CPU per message.
 // The slow-consumer memory case (memory.ts) runs once per JS client. It measures and prints only:
 // no thresholds, no assertions (the memory case reports whether RSS stayed within its bound).
 import { cpus, loadavg } from "node:os";
@@ -53,6 +58,7 @@ import { JS_CLIENTS } from "./clients.js";
 import { prepareGoClient, type GoBuildInfo } from "./client_go.js";
 import { formatMemoryTable, memoryOptions, runMemoryCase, type MemoryResult } from "./memory.js";
 import { rawClient } from "./raw.js";
+import { startExternalResponder, type ExternalResponder, type ResponderStats } from "./responder.js";
 import {
   clientLabels, formatHeading, formatRatioTable, formatTable, ratios, summarize, writeResults,
   type RawRun, type Results, type ServerInfo,
@@ -161,7 +167,10 @@ function caseDescription(spec: CaseSpec): string {
   switch (spec.kind) {
     case "req":
     case "reqpar":
-      return `${n} requests of ${spec.size} B`;
+      return `${n} requests of ${spec.size} B${spec.kind === "reqpar" ? `, ${spec.inflight ?? 100} in flight` : ", one at a time"}, ` +
+        (spec.externalResponder
+          ? "answered by an external responder process (nats.go, -kind responder)"
+          : "answered by a responder connection in the client's own process");
     case "jspub":
       return `${n} JetStream publishes of ${spec.size} B, each awaited (${storage})`;
     case "jsasync":
@@ -179,8 +188,54 @@ function progress(run: RawRun): string {
   if (run.p50Us !== undefined) extra.push(`p50 ${run.p50Us.toFixed(1)} µs, p99 ${run.p99Us?.toFixed(1)} µs`);
   if (run.received !== undefined && run.received < run.count) extra.push(`received ${run.received}/${run.count}`);
   if (run.connClosed) extra.push(run.connClosed);
+  if (run.cpuUsPerMsg !== undefined) extra.push(`cpu ${run.cpuUsPerMsg < 10 ? run.cpuUsPerMsg.toFixed(3) : run.cpuUsPerMsg.toFixed(1)} µs/msg`);
   if (run.gc) extra.push(`gc ${run.gc.count}/${run.gc.ms.toFixed(1)} ms`);
+  if (run.responder) extra.push(`responder answered ${run.responder.answered}`);
   return `  ${run.case} rep ${run.rep} ${run.client.padEnd(8)} ${what} (${(run.elapsedMs / 1000).toFixed(2)} s${extra.length ? "; " + extra.join("; ") : ""})`;
+}
+
+/** The program the req-*-ext cases' responder runs: the nats.go binary (built here if need be). */
+function responderBinary(natsGo: GoBuildInfo | undefined, missing: Record<string, string>): { bin: string } | { unavailable: string } {
+  const why = (s: string) => ({ unavailable: `the external responder is the nats.go program, which is not available: ${s}` });
+  if (natsGo) return { bin: natsGo.binary };
+  if (missing["nats.go"]) return why(missing["nats.go"]);
+  const go = prepareGoClient();
+  return "client" in go ? { bin: go.info.binary } : why(go.unavailable);
+}
+
+/**
+ * One run of a req-*-ext case: the external responder is started (subscribed and flushed) before
+ * the client runs and stopped after it, also when the run fails. A run whose responder reported
+ * an error, or did not answer exactly warm-up + count requests, fails.
+ */
+async function runWithResponder(
+  client: BenchClient, spec: CaseSpec, url: string, tag: string, bin: string, live: (r: ExternalResponder | undefined) => void,
+): Promise<RawRun> {
+  const failed = (error: string): RawRun =>
+    ({ case: spec.id, client: client.name, rep: 0, ok: false, error, count: spec.count, elapsedMs: 0, msgsPerSec: 0, mbPerSec: 0 });
+  let r: ExternalResponder;
+  try {
+    r = await startExternalResponder(bin, url, tag);
+  } catch (err) {
+    return failed(err instanceof Error ? err.message : String(err));
+  }
+  live(r);
+  let run: RawRun;
+  try {
+    run = { case: spec.id, client: client.name, rep: 0, ...await client.run(spec, url, tag) };
+  } catch (err) {
+    run = failed(err instanceof Error ? err.message : String(err));
+  } finally {
+    live(undefined);
+  }
+  const stats: ResponderStats = await r.stop();
+  run.responder = stats;
+  const expected = spec.count + Math.max(1, Math.ceil(spec.count / 10));
+  if (run.ok && (!stats.ok || stats.answered !== expected)) {
+    run.ok = false;
+    run.error = `external responder: ${stats.error ?? `answered ${stats.answered} requests, expected ${expected}`}`;
+  }
+  return run;
 }
 
 async function main(): Promise<number> {
@@ -188,6 +243,8 @@ async function main(): Promise<number> {
   const { cases, memory } = selectCases(defaultCases(opts.quick), opts.caseFilter);
   const { clients, mods, missing, natsGo } = await loadClients(opts.clients, cases.length > 0);
   for (const [name, why] of Object.entries(missing)) console.error(`bench: ${name} will not run: ${why}`);
+  const responder = cases.some((c) => c.externalResponder) ? responderBinary(natsGo, missing) : undefined;
+  if (responder && "unavailable" in responder) console.error(`bench: the req-*-ext cases will not run: ${responder.unavailable}`);
   const memoryClients = memory ? mods.filter((m) => MEMORY_CLIENTS.includes(m.name)) : [];
   if ((cases.length > 0 && clients.length === 0) || (cases.length === 0 && memoryClients.length === 0)) {
     console.error("bench: no client to run");
@@ -197,9 +254,12 @@ async function main(): Promise<number> {
   const loadStart = loadavg();
   const server = await startServer();
   let interrupted = false;
+  /** The external responder of the run in progress (req-*-ext cases), if any. */
+  let liveResponder: ExternalResponder | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
+    liveResponder?.kill();
     console.error(`\nbench: ${sig}, stopping the server`);
     void server.stop().finally(() => process.exit(130));
   };
@@ -230,7 +290,8 @@ async function main(): Promise<number> {
     for (const spec of cases) {
       console.error(`${spec.id}: ${caseDescription(spec)}`);
       for (const client of clients) {
-        const why = client.unsupported?.(spec);
+        const why = client.unsupported?.(spec) ??
+          (spec.externalResponder && responder && "unavailable" in responder ? responder.unavailable : undefined);
         if (why) {
           (notApplicable[spec.id] ??= {})[client.name] = why;
           console.error(`  ${spec.id} ${client.name.padEnd(8)} n/a: ${why.replace(/^n\/a: /, "")}`);
@@ -240,9 +301,11 @@ async function main(): Promise<number> {
         for (const client of clients) {
           if (notApplicable[spec.id]?.[client.name]) continue;
           const tag = `${spec.id}.${rep}.${client.name.replace(/\W/g, "")}.${seq++}`;
-          const m = await client.run(spec, server.url, tag);
+          const run: RawRun = spec.externalResponder && responder && "bin" in responder
+            ? await runWithResponder(client, spec, server.url, tag, responder.bin, (r) => { liveResponder = r; })
+            : { case: spec.id, client: client.name, rep, ...await client.run(spec, server.url, tag) };
           if (interrupted) return new Promise<number>(() => {}); // onSignal exits the process
-          const run: RawRun = { case: spec.id, client: client.name, rep, ...m };
+          run.rep = rep;
           runs.push(run);
           console.error(progress(run));
         }
@@ -278,8 +341,9 @@ async function main(): Promise<number> {
       if (opts.clients.includes(SUBJECT)) {
         console.log("");
         console.log(`median msgs/s and ratios (tsnats / other; ${opts.reps} repetitions, alternating; ` +
-          `nats-server ${version ?? "?"}):`);
-        console.log(formatRatioTable(ratioRows, SUBJECT, others, missing, labels, notApplicable));
+          `nats-server ${version ?? "?"}); then median client CPU µs per message over the timed part and ` +
+          `its ratios (tsnats / other: below 1.00x, tsnats used less CPU per message):`);
+        console.log(formatRatioTable(ratioRows, SUBJECT, others, missing, notApplicable));
       }
     }
     if (memoryResults.length > 0) {

@@ -6,7 +6,7 @@ import {
 } from "./adapter.js";
 import { collectGarbage, gcWindow } from "./gc.js";
 import { percentile } from "./report.js";
-import { KiB, describe, payload, sizeLabel, streamName, withTimeout, yieldToIo } from "./util.js";
+import { CpuWindow, KiB, describe, payload, sizeLabel, streamName, withTimeout, yieldToIo } from "./util.js";
 import { consumeBodies, consumeCases } from "./cases_consume.js";
 import { kvBodies, kvCases } from "./cases_kv.js";
 import { objBodies, objCases } from "./cases_obj.js";
@@ -18,17 +18,29 @@ const STALL_MS = 2_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 
-/** Message counts are chosen so one run takes roughly 0.5–2 s on a laptop; `quick` divides by 10. */
+/**
+ * Core message counts are chosen so that one timed run of the fastest client takes about 1 s or
+ * more on the 2-cpu machine of bench/NOTES.md (publish and pub→sub: the raw ceiling included; at
+ * 100 requests in flight the ceiling is 2–3x faster than any client and takes ~0.5 s); every
+ * client gets the same count. nats.js takes 3–5x as long on the 16 B and 128 B publishes and on
+ * requests in flight. `quick` divides by 10.
+ */
 export function defaultCases(quick: boolean): CaseSpec[] {
   const div = quick ? 10 : 1;
   const cases: CaseSpec[] = [];
-  const pub: [number, number][] = [[16, 2_000_000], [128, 1_000_000], [KiB, 500_000], [16 * KiB, 50_000]];
+  const pub: [number, number][] = [[16, 6_000_000], [128, 4_000_000], [KiB, 2_500_000], [16 * KiB, 200_000]];
   for (const [size, count] of pub) cases.push({ id: `pub-${sizeLabel(size)}`, kind: "pub", size, count: count / div });
-  const pubsub: [number, number][] = [[16, 1_000_000], [128, 1_000_000], [KiB, 300_000], [16 * KiB, 30_000]];
+  const pubsub: [number, number][] = [[16, 2_000_000], [128, 2_000_000], [KiB, 1_000_000], [16 * KiB, 80_000]];
   for (const [size, count] of pubsub) cases.push({ id: `pubsub-${sizeLabel(size)}`, kind: "pubsub", size, count: count / div });
   for (const [size, count] of pubsub) cases.push({ id: `pubsub-1conn-${sizeLabel(size)}`, kind: "pubsub1", size, count: count / div });
-  cases.push({ id: "req-seq-128B", kind: "req", size: 128, count: 8_000 / div });
-  cases.push({ id: "req-inflight100-128B", kind: "reqpar", size: 128, count: 50_000 / div, inflight: 100 });
+  // Requests: the client answers itself (a responder connection in the same process), and the
+  // -ext variants, where one external responder process answers every client (responder.ts).
+  for (const ext of [false, true]) {
+    const x = ext ? "-ext" : "";
+    const more = ext ? { externalResponder: true } : {};
+    cases.push({ id: `req-seq${x}-128B`, kind: "req", size: 128, count: 20_000 / div, ...more });
+    cases.push({ id: `req-inflight100${x}-128B`, kind: "reqpar", size: 128, count: 150_000 / div, inflight: 100, ...more });
+  }
   cases.push(...jetStreamCases(quick));
   cases.push(...consumeCases(quick), ...kvCases(quick), ...objCases(quick));
   return cases;
@@ -88,9 +100,12 @@ export interface RunContext {
   open(role: string): Promise<BenchConn>;
   /** Set when a connection closed by itself during the run. */
   closedReason(): string | undefined;
-  /** Starts the timed part (and its GC window). */
+  /** Starts the timed part (and its GC and CPU windows). */
   start(): void;
-  /** Ends the timed part; returns elapsed ms. `at` is a performance.now() timestamp, if known. */
+  /**
+   * Ends the timed part; returns elapsed ms. `at` is a performance.now() timestamp, if known (it
+   * ends the wall-clock and GC windows there; the CPU window ends at the call).
+   */
   stop(at?: number): number;
 }
 
@@ -169,7 +184,7 @@ function checkReply(ctx: RunContext, reply: Uint8Array): void {
 }
 
 async function runRequestSequential(ctx: RunContext): Promise<Measured> {
-  await startResponder(ctx);
+  if (!ctx.spec.externalResponder) await startResponder(ctx);
   const req = await ctx.open("requester");
   for (let i = 0; i < ctx.warm; i++) checkReply(ctx, await req.request(ctx.subject, ctx.data, REQUEST_TIMEOUT_MS));
   const n = ctx.spec.count;
@@ -185,7 +200,7 @@ async function runRequestSequential(ctx: RunContext): Promise<Measured> {
 }
 
 async function runRequestInFlight(ctx: RunContext): Promise<Measured> {
-  await startResponder(ctx);
+  if (!ctx.spec.externalResponder) await startResponder(ctx);
   const req = await ctx.open("requester");
   const inflight = ctx.spec.inflight ?? 100;
   const drive = async (total: number): Promise<void> => {
@@ -319,6 +334,7 @@ export function inProcessClient(mod: ClientModule): BenchClient {
       let elapsed = 0;
       let t1: number | undefined;
       let gc: { stop(at?: number): Promise<GcStats> } | undefined;
+      const cpu = new CpuWindow();
       const ctx: RunContext = {
         spec,
         tag,
@@ -338,10 +354,12 @@ export function inProcessClient(mod: ClientModule): BenchClient {
         closedReason: () => closedReason,
         start(): void {
           gc = gcWindow();
+          cpu.start();
           t0 = performance.now();
         },
         stop(at?: number): number {
           t1 = at ?? performance.now();
+          cpu.stop();
           elapsed = t1 - t0;
           return elapsed;
         },
@@ -373,6 +391,7 @@ export function inProcessClient(mod: ClientModule): BenchClient {
         msgsPerSec: secs > 0 ? m.done / secs : 0,
         mbPerSec: secs > 0 ? (m.done * spec.size) / secs / 1e6 : 0,
         gc: gcStats,
+        ...cpu.metrics(m.done),
       };
       if (error !== undefined) metrics.error = error;
       if (m.received !== undefined) metrics.received = m.received;

@@ -4,7 +4,7 @@
 // 1. Go module (bench/go/go.mod + go.sum pin github.com/nats-io/nats.go): `go build` with the `go`
 //    on PATH (else /usr/local/go/bin/go), GOTOOLCHAIN=local, -mod=readonly, fetching through the Go
 //    module proxy on the first build. The binary is kept outside the repository, in
-//    <cacheDir>/bench-go/<hash of main.go, jetstream.go, go.mod and go.sum>/natsbench, and reused
+//    <cacheDir>/bench-go/<hash of the .go files, go.mod and go.sum>/natsbench, and reused
 //    while those files are unchanged.
 // 2. Debian fallback, when there is no Go or the module build fails (no proxy, Go too old):
 //    Debian's Go (golang-go) in GOPATH mode against Debian's nats.go
@@ -23,7 +23,7 @@ import { cacheDir, goCommand } from "#nats-servers";
 import type { BenchClient, CaseSpec, RunMetrics } from "./adapter.js";
 import { buildDir, describe, repoRoot } from "./util.js";
 
-const MODULE_FILES = ["main.go", "jetstream.go", "consume.go", "kv.go", "go.mod", "go.sum"];
+const MODULE_FILES = ["main.go", "jetstream.go", "consume.go", "kv.go", "obj.go", "go.mod", "go.sum"];
 const NATS_GO_MODULE = "github.com/nats-io/nats.go";
 const DEBIAN_PACKAGES = ["golang-go", "golang-github-nats-io-go-nats-dev"];
 const SYSTEM_GOPATH = "/usr/share/gocode";
@@ -234,7 +234,8 @@ function goClient(bin: string, version: string, detail: string): BenchClient {
         "-window", String(spec.window ?? 1000), "-batch", String(spec.batch ?? 100), "-tag", tag,
         // Flags the consumer and KV kinds add (consume.go, kv.go): only for them.
         ...(spec.ack ? ["-ack", spec.ack] : []), ...(spec.direct !== undefined ? [`-direct=${spec.direct}`] : []),
-        ...(spec.keys !== undefined ? ["-keys", String(spec.keys)] : [])];
+        ...(spec.keys !== undefined ? ["-keys", String(spec.keys)] : []),
+        ...(spec.externalResponder ? ["-external"] : [])];
       return new Promise((resolve) => {
         const fail = (error: string): RunMetrics => ({ ok: false, error, count: spec.count, elapsedMs: 0, msgsPerSec: 0, mbPerSec: 0 });
         const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });

@@ -2,14 +2,15 @@
 // between. Publishers write pre-built PUB frames in 512 KiB batches (waiting for 'drain' when
 // write() says so, and giving the event loop a turn per batch, as the client cases do);
 // subscribers count MSG frames by scanning bytes; a responder answers each request with a
-// pre-built payload. Every ratio tsnats/ceiling has this limit beside it.
+// pre-built payload (not in the req-*-ext cases, where the bench's external responder answers).
+// Every ratio tsnats/ceiling has this limit beside it.
 import { connect as netConnect, type Socket } from "node:net";
 import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { BenchClient, CaseSpec, GcStats, RunMetrics } from "./adapter.js";
 import { collectGarbage, gcWindow } from "./gc.js";
 import { percentile } from "./report.js";
-import { KiB, describe, payload, withTimeout, yieldToIo } from "./util.js";
+import { CpuWindow, KiB, describe, payload, withTimeout, yieldToIo } from "./util.js";
 
 const RUN_LIMIT_MS = 60_000;
 const STALL_MS = 2_000;
@@ -228,7 +229,7 @@ async function rawResponder(ctx: Ctx): Promise<void> {
 }
 
 async function rawRequester(ctx: Ctx, inflight: number): Promise<Measured> {
-  await rawResponder(ctx);
+  if (!ctx.spec.externalResponder) await rawResponder(ctx);
   const q = await ctx.open("requester");
   const inbox = `_INBOX.raw.${ctx.subject}`;
   q.sock.write(`SUB ${inbox} 2\r\n`);
@@ -295,6 +296,7 @@ export const rawClient: BenchClient = {
     let t0 = 0;
     let elapsed = 0;
     let gc: { stop(): Promise<GcStats> } | undefined;
+    const cpu = new CpuWindow();
     const ctx: Ctx = {
       spec,
       url,
@@ -305,8 +307,8 @@ export const rawClient: BenchClient = {
         conns.push(c);
         return c;
       },
-      start() { gc = gcWindow(); t0 = performance.now(); },
-      stop(at?: number) { elapsed = (at ?? performance.now()) - t0; return elapsed; },
+      start() { gc = gcWindow(); cpu.start(); t0 = performance.now(); },
+      stop(at?: number) { elapsed = (at ?? performance.now()) - t0; cpu.stop(); return elapsed; },
     };
     let m: Measured | undefined;
     let error: string | undefined;
@@ -329,6 +331,7 @@ export const rawClient: BenchClient = {
       msgsPerSec: secs > 0 ? m.done / secs : 0,
       mbPerSec: secs > 0 ? (m.done * spec.size) / secs / 1e6 : 0,
       gc: gcStats,
+      ...cpu.metrics(m.done),
     };
     if (spec.kind === "pubsub" || spec.kind === "pubsub1") out.received = m.done;
     if (closed) out.connClosed = closed;

@@ -4,11 +4,14 @@ import { dirname } from "node:path";
 import type { CaseSpec, RunMetrics } from "./adapter.js";
 import type { GoBuildInfo } from "./client_go.js";
 import type { MemoryResult } from "./memory.js";
+import type { ResponderStats } from "./responder.js";
 
 export interface RawRun extends RunMetrics {
   case: string;
   client: string;
   rep: number;
+  /** req-*-ext cases: the external responder's report (requests answered, its own CPU time). */
+  responder?: ResponderStats;
 }
 
 export interface Range {
@@ -25,6 +28,8 @@ export interface CaseSummary {
   runs: number;
   msgsPerSec?: Range;
   mbPerSec?: Range;
+  /** Client CPU µs per message over the timed part (RunMetrics.cpuUsPerMsg). */
+  cpuUsPerMsg?: Range;
   p50Us?: Range;
   p99Us?: Range;
   /** Lowest subscriber count over the runs, when a pub→sub run lost messages. */
@@ -34,11 +39,16 @@ export interface CaseSummary {
   errors?: string[];
 }
 
-/** Per case: tsnats' median msgs/s divided by each other client's (null: not measured). */
+/**
+ * Per case: tsnats' median msgs/s divided by each other client's, and tsnats' median CPU µs per
+ * message divided by each other client's (below 1: tsnats uses less CPU); null: not measured.
+ */
 export interface CaseRatios {
   case: string;
   medians: Record<string, number | null>;
   ratios: Record<string, number | null>;
+  cpuUsPerMsg: Record<string, number | null>;
+  cpuRatios: Record<string, number | null>;
 }
 
 /** `sorted` ascending; nearest-rank with linear interpolation. */
@@ -69,6 +79,7 @@ export function summarize(cases: CaseSpec[], clients: string[], runs: RawRun[]):
       const set = <K extends keyof CaseSummary>(k: K, v: CaseSummary[K] | undefined) => { if (v !== undefined) s[k] = v; };
       set("msgsPerSec", range(ok.map((r) => r.msgsPerSec)));
       set("mbPerSec", range(ok.map((r) => r.mbPerSec)));
+      set("cpuUsPerMsg", range(ok.map((r) => r.cpuUsPerMsg)));
       set("p50Us", range(ok.map((r) => r.p50Us)));
       set("p99Us", range(ok.map((r) => r.p99Us)));
       set("gcCount", range(ok.map((r) => r.gc?.count)));
@@ -84,20 +95,36 @@ export function summarize(cases: CaseSpec[], clients: string[], runs: RawRun[]):
   return out;
 }
 
-/** `subject` (tsnats) over each of `others`, per case, on median msgs/s. */
+/** `subject` (tsnats) over each of `others`, per case, on median msgs/s and on median CPU per message. */
 export function ratios(cases: CaseSpec[], summaries: CaseSummary[], subject: string, others: string[]): CaseRatios[] {
   return cases.map((spec) => {
-    const median = (client: string) => summaries.find((s) => s.case === spec.id && s.client === client)?.msgsPerSec?.median ?? null;
+    const find = (client: string) => summaries.find((s) => s.case === spec.id && s.client === client);
+    const median = (client: string) => find(client)?.msgsPerSec?.median ?? null;
+    const cpuMedian = (client: string) => find(client)?.cpuUsPerMsg?.median ?? null;
     const mine = median(subject);
+    const myCpu = cpuMedian(subject);
     const medians: Record<string, number | null> = { [subject]: mine };
+    const cpu: Record<string, number | null> = { [subject]: myCpu };
     const out: Record<string, number | null> = {};
+    const cpuOut: Record<string, number | null> = {};
     for (const o of others) {
       const m = median(o);
+      const c = cpuMedian(o);
       medians[o] = m;
+      cpu[o] = c;
       out[`${subject}/${o}`] = mine !== null && m ? mine / m : null;
+      cpuOut[`${subject}/${o}`] = myCpu !== null && c ? myCpu / c : null;
     }
-    return { case: spec.id, medians, ratios: out };
+    return { case: spec.id, medians, ratios: out, cpuUsPerMsg: cpu, cpuRatios: cpuOut };
   });
+}
+
+/** CPU µs per message with about three significant digits: 0.0712 → "0.071", 35.24 → "35.2". */
+export function fmtCpu(us: number): string {
+  if (us >= 100) return us.toFixed(0);
+  if (us >= 10) return us.toFixed(1);
+  if (us >= 1) return us.toFixed(2);
+  return us.toFixed(3);
 }
 
 function fmtNum(n: number): string {
@@ -112,13 +139,39 @@ function fmtRange(r: Range | undefined, f: (n: number) => string = fmtNum): [str
   return [f(r.median), `${f(r.min)}–${f(r.max)}`];
 }
 
-function table(header: string[], rows: string[][], rightAlign: boolean[]): string {
+/**
+ * A plain-text table. `groups`, when given, is a line above the header naming runs of columns
+ * (`span` columns each, in order; an empty label leaves its columns blank), drawn as
+ * "label ------" across them.
+ */
+function table(header: string[], rows: string[][], rightAlign: boolean[], groups?: { label: string; span: number }[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const spanWidth = (from: number, span: number) => widths.slice(from, from + span).reduce((a, w) => a + w, 0) + 2 * (span - 1);
+  if (groups) {
+    // A group label wider than its columns widens the group's last column.
+    let from = 0;
+    for (const g of groups) {
+      const need = g.label.length - spanWidth(from, g.span);
+      if (need > 0) widths[from + g.span - 1] += need;
+      from += g.span;
+    }
+  }
   const line = (cells: string[]) => cells
     .map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
     .join("  ")
     .trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  const out = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+  if (groups) {
+    let from = 0;
+    const cells: string[] = [];
+    for (const g of groups) {
+      const w = spanWidth(from, g.span);
+      cells.push(g.label ? `${g.label} `.padEnd(w, "-") : " ".repeat(w));
+      from += g.span;
+    }
+    out.unshift(cells.join("  ").trimEnd());
+  }
+  return out.join("\n");
 }
 
 /** The server a run measured against, as recorded in the JSON. */
@@ -158,8 +211,8 @@ export function formatHeading(server: ServerInfo, clients: ClientInfo[]): string
  * the clients in the table ("nats.go v1.55.0"); a client without one is shown by name.
  */
 export function formatTable(summaries: CaseSummary[], labels: Record<string, string> = {}): string {
-  const header = ["case", "client", "msgs/s", "min–max", "MB/s", "p50 µs", "p99 µs", "gc n", "gc ms", "notes"];
-  const right = [false, false, true, true, true, true, true, true, true, false];
+  const header = ["case", "client", "msgs/s", "min–max", "MB/s", "cpu µs/msg", "p50 µs", "p99 µs", "gc n", "gc ms", "notes"];
+  const right = [false, false, true, true, true, true, true, true, true, true, false];
   const rows: string[][] = [];
   let lastCase = "";
   for (const s of summaries) {
@@ -174,6 +227,7 @@ export function formatTable(summaries: CaseSummary[], labels: Record<string, str
       mps,
       mpsRange,
       s.mbPerSec ? s.mbPerSec.median.toFixed(1) : "-",
+      s.cpuUsPerMsg ? fmtCpu(s.cpuUsPerMsg.median) : "-",
       s.p50Us ? s.p50Us.median.toFixed(1) : "",
       s.p99Us ? s.p99Us.median.toFixed(1) : "",
       s.gcCount ? String(Math.round(s.gcCount.median)) : "",
@@ -186,23 +240,34 @@ export function formatTable(summaries: CaseSummary[], labels: Record<string, str
 }
 
 /**
- * One row per case: each client's median msgs/s and the ratios of tsnats to each. `missing` maps
- * a client that did not run to the reason, shown instead of its numbers; `labels` as in formatTable.
+ * One row per case: each client's median msgs/s, the ratios of tsnats to each, each client's
+ * median CPU µs per message and the ratios of tsnats' to each (below 1: tsnats used less CPU).
+ * Columns carry the clients' short names under group labels (the heading names the versions).
+ * `missing` maps a client that did not run to the reason, shown instead of its numbers.
  */
 export function formatRatioTable(
-  rows: CaseRatios[], subject: string, others: string[], missing: Record<string, string>, labels: Record<string, string> = {},
+  rows: CaseRatios[], subject: string, others: string[], missing: Record<string, string>,
   notApplicable: Record<string, Record<string, string>> = {},
 ): string {
-  const label = (c: string) => labels[c] ?? c;
-  const header = ["case", label(subject), ...others.map(label), ...others.map((o) => `${subject}/${o}`)];
+  const all = [subject, ...others];
+  const header = ["case", ...all, ...others, ...all, ...others];
+  const groups = [
+    { label: "", span: 1 },
+    { label: "msgs/s", span: all.length },
+    { label: `${subject} / other, msgs/s`, span: others.length },
+    { label: "cpu µs/msg", span: all.length },
+    { label: `${subject} / other, cpu`, span: others.length },
+  ].filter((g) => g.span > 0);
   const right = header.map((_, i) => i > 0);
   const cell = (caseId: string, clients: string[], v: number | null, f: (n: number) => string) =>
     clients.some((c) => missing[c] || notApplicable[caseId]?.[c]) ? "n/a" : v === null ? "-" : f(v);
+  const x = (n: number) => `${n.toFixed(2)}x`;
   const body = rows.map((r) => [
     r.case,
-    cell(r.case, [subject], r.medians[subject], fmtNum),
-    ...others.map((o) => cell(r.case, [o], r.medians[o], fmtNum)),
-    ...others.map((o) => cell(r.case, [subject, o], r.ratios[`${subject}/${o}`], (n) => `${n.toFixed(2)}x`)),
+    ...all.map((c) => cell(r.case, [c], r.medians[c], fmtNum)),
+    ...others.map((o) => cell(r.case, [subject, o], r.ratios[`${subject}/${o}`], x)),
+    ...all.map((c) => cell(r.case, [c], r.cpuUsPerMsg[c], fmtCpu)),
+    ...others.map((o) => cell(r.case, [subject, o], r.cpuRatios[`${subject}/${o}`], x)),
   ]);
   const notes = Object.entries(missing).map(([c, why]) => `n/a for ${c}: ${why}`);
   // Per-case n/a (a client without that kind of case), one line per client and reason.
@@ -218,7 +283,7 @@ export function formatRatioTable(
     const [c, why] = key.split("\0");
     notes.push(`n/a for ${c} in ${cases.length > 3 ? `${cases.length} cases (${cases[0]} ... ${cases[cases.length - 1]})` : cases.join(", ")}: ${why}`);
   }
-  return [table(header, body, right), ...notes].join("\n");
+  return [table(header, body, right, groups), ...notes].join("\n");
 }
 
 export interface Results {

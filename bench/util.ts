@@ -1,5 +1,6 @@
 // Small helpers shared by the bench modules.
 import { existsSync } from "node:fs";
+import type { RunMetrics } from "./adapter.js";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -54,4 +55,35 @@ export function buildDir(): string {
 /** The stream of a JetStream run, from its tag (stream names take no dots); main.go derives it the same way. */
 export function streamName(tag: string): string {
   return `BENCH_${tag.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+/**
+ * CPU time of this process over a timed part: `start()` where it starts, `stop()` where it ends
+ * (a later `stop()` wins; none before `metrics()` means "until now"). `process.cpuUsage()` is the
+ * whole process: every thread, every connection and callback in it.
+ */
+export class CpuWindow {
+  private t0: NodeJS.CpuUsage | undefined;
+  private used: NodeJS.CpuUsage | undefined;
+
+  start(): void {
+    this.used = undefined;
+    this.t0 = process.cpuUsage();
+  }
+
+  stop(): void {
+    if (this.t0) this.used = process.cpuUsage(this.t0);
+  }
+
+  /** The RunMetrics CPU fields for `done` messages; empty when the timed part never started. */
+  metrics(done: number): Pick<RunMetrics, "cpuUserMs" | "cpuSysMs" | "cpuUsPerMsg"> {
+    if (!this.t0) return {};
+    if (!this.used) this.stop();
+    const u = this.used ?? { user: 0, system: 0 };
+    return {
+      cpuUserMs: u.user / 1000,
+      cpuSysMs: u.system / 1000,
+      ...(done > 0 ? { cpuUsPerMsg: (u.user + u.system) / done } : {}),
+    };
+  }
 }

@@ -186,9 +186,9 @@ func (b *bench) runJsConsume(r *result, ordered bool) error {
 			}
 			switch n.Add(1) {
 			case int64(b.warm):
-				started <- time.Now()
+				started <- b.start()
 			case int64(total):
-				reached <- time.Now()
+				reached <- b.stop()
 			}
 		}, jetstream.PullMaxMessages(b.batch))
 		if err != nil {
@@ -207,7 +207,7 @@ func (b *bench) runJsConsume(r *result, ordered bool) error {
 			if err := nc.FlushTimeout(flushTimeout); err != nil {
 				return 0, err
 			}
-			end = time.Now()
+			end = b.stop()
 		}
 		cc.Stop()
 		b.finish(r, int64(b.count), end.Sub(t0))
@@ -263,7 +263,7 @@ func (b *bench) runJsFetch(r *result) error {
 				}
 				n++
 				if n == b.warm {
-					t0 = time.Now()
+					t0 = b.start()
 				}
 			}
 			if err := batch.Error(); err != nil {

@@ -108,7 +108,7 @@ func (b *bench) runJsPub(r *result) error {
 			}
 		}
 		lat := make([]time.Duration, b.count)
-		t0 := time.Now()
+		t0 := b.start()
 		for i := 0; i < b.count; i++ {
 			t := time.Now()
 			if _, err := js.Publish(ctx, b.subject, b.data); err != nil {
@@ -165,7 +165,7 @@ func (b *bench) runJsAsync(r *result) error {
 		if err := drive(b.warm); err != nil {
 			return 0, err
 		}
-		t0 := time.Now()
+		t0 := b.start()
 		if err := drive(b.count); err != nil {
 			return 0, err
 		}
@@ -267,7 +267,7 @@ func (b *bench) runJsBatch(r *result) error {
 			}
 		}
 		lat := make([]time.Duration, batches)
-		t0 := time.Now()
+		t0 := b.start()
 		for i := 0; i < batches; i++ {
 			t := time.Now()
 			if err := b.publishBatch(nc); err != nil {

@@ -103,7 +103,7 @@ func (b *bench) runKvPut(r *result) error {
 			}
 		}
 		lat := make([]time.Duration, b.count)
-		t0 := time.Now()
+		t0 := b.start()
 		for i := 0; i < b.count; i++ {
 			t := time.Now()
 			if _, err := br.kv.Put(ctx, kvKey((b.warm+i)%keys), b.data); err != nil {
@@ -153,7 +153,7 @@ func (b *bench) runKvGet(r *result) error {
 			}
 		}
 		lat := make([]time.Duration, b.count)
-		t0 := time.Now()
+		t0 := b.start()
 		for i := 0; i < b.count; i++ {
 			t := time.Now()
 			if err := get(b.warm + i); err != nil {
@@ -194,9 +194,9 @@ func (b *bench) runKvWatch(r *result) error {
 				bytes += len(e.Value())
 				n++
 				if n == b.warm {
-					t0 = time.Now()
+					t0 = b.start()
 				} else if n == total {
-					end = time.Now()
+					end = b.stop()
 				}
 				if n%1000 == 0 {
 					stall.Reset(consumeStall)

@@ -1,14 +1,19 @@
 // natsgo-bench: one benchmark run with nats.go, for bench/client_go.ts.
 //
 //	natsgo-bench version      (prints nats.Version and the Go release: "1.55.0 go1.26.8")
-//	natsgo-bench -url nats://127.0.0.1:4222 -kind pub|pubsub|pubsub1|req|reqpar -size 128 -count 100000 [-inflight 100] -tag T
+//	natsgo-bench -url nats://127.0.0.1:4222 -kind pub|pubsub|pubsub1|req|reqpar -size 128 -count 100000 [-inflight 100] [-external] -tag T
+//	natsgo-bench -url ... -kind responder -tag T   (the external responder of the req-*-ext cases)
 //	natsgo-bench -url ... -kind jspub|jsasync|jsbatch -size 128 -count N -storage memory|file [-window 1000] [-batch 100] -tag T
 //	natsgo-bench -url ... -kind jsconsume|jsfetch|jsordered -size 128 -count N -batch 100 [-ack explicit|none] -tag T
 //	natsgo-bench -url ... -kind kvput|kvget|kvwatch -size 128 -count N [-keys 1000] [-direct=false] -tag T
 //	natsgo-bench -url ... -kind objput|objget -size 67108864 -count 1 -storage file -tag T   (obj.go)
 //
 // It does an untimed warm-up of 10% of the messages, times the rest, and prints one JSON line with
-// the fields of RunMetrics in bench/adapter.ts (no GC fields). Built as the Go module in this
+// the fields of RunMetrics in bench/adapter.ts (no GC fields), among them the process's own CPU
+// time over the timed part (getrusage(RUSAGE_SELF) user and system deltas: every thread of this
+// process, so with its own responder both sides). With -external, req and reqpar start no
+// responder: another process answers (the same binary in -kind responder mode, started by the
+// bench around the run: runResponder below, driven by bench/responder.ts). Built as the Go module in this
 // folder (go.mod pins nats.go), or, as a fallback, in GOPATH mode against Debian's
 // golang-github-nats-io-go-nats-dev (nats.go 1.22, Go 1.19); see client_go.ts. So this file uses
 // only API present in both nats.go 1.22 and the pinned version, and Go language features of Go
@@ -22,11 +27,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -50,6 +58,21 @@ type result struct {
 	P99Us      *float64 `json:"p99Us,omitempty"`
 	SubErrors  int64    `json:"subErrors,omitempty"`
 	ConnClosed string   `json:"connClosed,omitempty"`
+	// CPU time of this process over the timed part (user and system, ms) and per message (µs).
+	CPUUserMs   *float64 `json:"cpuUserMs,omitempty"`
+	CPUSysMs    *float64 `json:"cpuSysMs,omitempty"`
+	CPUUsPerMsg *float64 `json:"cpuUsPerMsg,omitempty"`
+}
+
+// cpuTimes is this process's user and system CPU time so far (all threads).
+type cpuTimes struct{ user, sys time.Duration }
+
+func cpuNow() (cpuTimes, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return cpuTimes{}, false
+	}
+	return cpuTimes{user: time.Duration(ru.Utime.Nano()), sys: time.Duration(ru.Stime.Nano())}, true
 }
 
 // jsRunners holds the JetStream kinds; jetstream.go fills it (module build only).
@@ -67,6 +90,29 @@ type bench struct {
 	mu                sync.Mutex
 	connClosed        string
 	subErrors         atomic.Int64
+	external          bool
+	// CPU at the start and the end of the timed part (start and stop); cpuOK when both were read.
+	cpu0, cpu1 cpuTimes
+	cpu0OK     bool
+	cpu1OK     bool
+	cpuStopped bool
+}
+
+// start begins the timed part: it reads the process's CPU time and returns the wall-clock start.
+// It may run on another goroutine than finish, as long as a channel orders the two.
+func (b *bench) start() time.Time {
+	b.cpu0, b.cpu0OK = cpuNow()
+	b.cpuStopped = false
+	return time.Now()
+}
+
+// stop ends the timed part's CPU window (the last call wins) and returns the wall-clock end. When
+// it is not called, finish ends the window.
+func (b *bench) stop() time.Time {
+	t := time.Now()
+	b.cpu1, b.cpu1OK = cpuNow()
+	b.cpuStopped = true
+	return t
 }
 
 func (b *bench) open(role string) (*nats.Conn, error) {
@@ -149,7 +195,7 @@ func (b *bench) runPub(r *result) error {
 	if err := nc.FlushTimeout(flushTimeout); err != nil {
 		return err
 	}
-	t0 := time.Now()
+	t0 := b.start()
 	if err := b.publishN(nc, b.count); err != nil {
 		return err
 	}
@@ -201,7 +247,7 @@ func (b *bench) runPubSub(r *result, oneConn bool) error {
 	target.Store(int64(b.count))
 	received.Store(0)
 	bytes.Store(0)
-	t0 := time.Now()
+	t0 := b.start()
 	pubErr := make(chan error, 1)
 	go func() {
 		err := b.publishN(pub, b.count)
@@ -211,6 +257,7 @@ func (b *bench) runPubSub(r *result, oneConn bool) error {
 		pubErr <- err
 	}()
 	end := b.waitFor(&received, reached, int64(b.count))
+	b.stop()
 	got := received.Load()
 	if err := <-pubErr; err != nil && b.closedReason() == "" {
 		return err
@@ -224,15 +271,17 @@ func (b *bench) runPubSub(r *result, oneConn bool) error {
 }
 
 func (b *bench) runRequests(r *result, inflight int) error {
-	responder, err := b.open("responder")
-	if err != nil {
-		return err
-	}
-	if _, err := responder.Subscribe(b.subject, func(m *nats.Msg) { _ = m.Respond(m.Data) }); err != nil {
-		return err
-	}
-	if err := responder.FlushTimeout(flushTimeout); err != nil {
-		return err
+	if !b.external {
+		responder, err := b.open("responder")
+		if err != nil {
+			return err
+		}
+		if _, err := responder.Subscribe(b.subject, func(m *nats.Msg) { _ = m.Respond(m.Data) }); err != nil {
+			return err
+		}
+		if err := responder.FlushTimeout(flushTimeout); err != nil {
+			return err
+		}
 	}
 	req, err := b.open("requester")
 	if err != nil {
@@ -287,7 +336,7 @@ func (b *bench) runRequests(r *result, inflight int) error {
 	if inflight == 1 {
 		lat = make([]time.Duration, b.count)
 	}
-	t0 := time.Now()
+	t0 := b.start()
 	if err := drive(b.count, lat); err != nil {
 		return err
 	}
@@ -313,12 +362,84 @@ func percentileUs(sorted []time.Duration, q float64) float64 {
 }
 
 func (b *bench) finish(r *result, done int64, elapsed time.Duration) {
+	if !b.cpuStopped {
+		b.stop()
+	}
 	secs := elapsed.Seconds()
 	r.ElapsedMs = float64(elapsed.Microseconds()) / 1e3
 	if secs > 0 {
 		r.MsgsPerSec = float64(done) / secs
 		r.MBPerSec = float64(done) * float64(b.size) / secs / 1e6
 	}
+	if b.cpu0OK && b.cpu1OK {
+		user := float64(b.cpu1.user-b.cpu0.user) / 1e6
+		sys := float64(b.cpu1.sys-b.cpu0.sys) / 1e6
+		r.CPUUserMs, r.CPUSysMs = &user, &sys
+		if done > 0 {
+			per := (user + sys) * 1e3 / float64(done)
+			r.CPUUsPerMsg = &per
+		}
+	}
+}
+
+// responderResult is what -kind responder prints when it stops.
+type responderResult struct {
+	OK        bool    `json:"ok"`
+	Error     string  `json:"error,omitempty"`
+	Answered  int64   `json:"answered"`
+	CPUUserMs float64 `json:"cpuUserMs"`
+	CPUSysMs  float64 `json:"cpuSysMs"`
+}
+
+// runResponder is the external responder of the req-*-ext cases: one connection, a queue-less
+// subscription on the run's subject that echoes each request. It prints "ready" once the
+// subscription is flushed (the server has it), answers until its stdin closes (or SIGTERM/SIGINT),
+// then prints one JSON line: how many requests it answered and its CPU time.
+func (b *bench) runResponder() responderResult {
+	var rr responderResult
+	cpu0, _ := cpuNow()
+	nc, err := b.open("responder")
+	if err != nil {
+		rr.Error = err.Error()
+		return rr
+	}
+	var answered atomic.Int64
+	if _, err := nc.Subscribe(b.subject, func(m *nats.Msg) {
+		if m.Respond(m.Data) == nil {
+			answered.Add(1)
+		}
+	}); err != nil {
+		rr.Error = err.Error()
+		return rr
+	}
+	if err := nc.FlushTimeout(flushTimeout); err != nil {
+		rr.Error = err.Error()
+		return rr
+	}
+	fmt.Println("ready")
+	done := make(chan struct{}, 2)
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		done <- struct{}{}
+	}()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-done:
+	case <-sigs:
+	}
+	if err := nc.FlushTimeout(5 * time.Second); err != nil && b.closedReason() == "" {
+		rr.Error = err.Error()
+	}
+	if closed := b.closedReason(); closed != "" && rr.Error == "" {
+		rr.Error = closed
+	}
+	cpu1, _ := cpuNow()
+	rr.OK = rr.Error == ""
+	rr.Answered = answered.Load()
+	rr.CPUUserMs = float64(cpu1.user-cpu0.user) / 1e6
+	rr.CPUSysMs = float64(cpu1.sys-cpu0.sys) / 1e6
+	return rr
 }
 
 func main() {
@@ -327,7 +448,7 @@ func main() {
 		return
 	}
 	url := flag.String("url", nats.DefaultURL, "server URL")
-	kind := flag.String("kind", "pub", "pub, pubsub, pubsub1, req or reqpar")
+	kind := flag.String("kind", "pub", "pub, pubsub, pubsub1, req, reqpar, responder, or a JetStream kind")
 	size := flag.Int("size", 128, "payload bytes")
 	count := flag.Int("count", 100000, "messages or requests timed")
 	inflight := flag.Int("inflight", 100, "outstanding requests for reqpar")
@@ -335,10 +456,11 @@ func main() {
 	window := flag.Int("window", 1000, "jsasync: async publishes in flight at most")
 	batch := flag.Int("batch", 100, "jsbatch: messages per atomic batch, commit included")
 	tag := flag.String("tag", "natsgo", "subject suffix")
+	external := flag.Bool("external", false, "req, reqpar: no responder of our own (another process answers)")
 	flag.Parse()
 
 	b := &bench{url: *url, subject: "bench." + *tag, tag: *tag, size: *size, count: *count, inflight: *inflight,
-		storage: *storage, window: *window, batch: *batch}
+		storage: *storage, window: *window, batch: *batch, external: *external}
 	b.warm = (*count + 9) / 10
 	if b.warm < 1 {
 		b.warm = 1
@@ -346,6 +468,16 @@ func main() {
 	b.data = make([]byte, *size)
 	for i := range b.data {
 		b.data[i] = byte(97 + i%26)
+	}
+	if *kind == "responder" {
+		rr := b.runResponder()
+		b.closing.Store(true)
+		for _, nc := range b.conns {
+			nc.Close()
+		}
+		out, _ := json.Marshal(rr)
+		fmt.Println(string(out))
+		return
 	}
 	r := &result{Count: *count}
 	var err error

@@ -88,7 +88,7 @@ func (b *bench) runObjPut(r *result) error {
 				return err
 			}
 		}
-		t0 := time.Now()
+		t0 := b.start()
 		for i := 0; i < b.count; i++ {
 			if err := b.objPut(obs, fmt.Sprintf("obj-%d", i)); err != nil {
 				return err
@@ -109,7 +109,7 @@ func (b *bench) runObjGet(r *result) error {
 				return err
 			}
 		}
-		t0 := time.Now()
+		t0 := b.start()
 		for i := 0; i < b.count; i++ {
 			if err := b.objRead(obs, "obj"); err != nil {
 				return err
