@@ -2,8 +2,9 @@
 // The first message goes out as a request (so a stream without `allow_atomic` fails at once), the
 // middle ones as plain publishes (optionally every `ackEvery`-th as a request), and the commit
 // message as a request whose answer is the batch's PubAck.
-import { headers as newHeaders, NoRespondersError, nuid, type Msg, type MsgHdrs, type NatsConnection } from "../core.js";
+import { headers as newHeaders, NoRespondersError, nuid, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from "../core.js";
 import { InvalidArgumentError } from "../util/errors.js";
+import { CallWait, checkCallOptions, splitCallOptions, type CallOptions } from "../util/abort.js";
 import { parseResponse } from "./api.js";
 import { BatchError, NoStreamResponseError } from "./errors.js";
 import { requireFeature } from "./features.js";
@@ -24,6 +25,12 @@ export interface BatchOptions {
 
 /** Per-message options: a subset of the publish options (no retries, no schedules). */
 export type BatchMessageOptions = Pick<JetStreamPublishOptions, "msgID" | "expect" | "headers" | "ttl">;
+
+/**
+ * Options of `commit()`: a message's options, and how long to wait for the batch's PubAck (default
+ * the batch's `timeout`) or a signal that abandons the wait.
+ */
+export type BatchCommitOptions = BatchMessageOptions & CallOptions;
 
 /** The commit's PubAck: `batch` is the batch id and `count` the number of messages stored. */
 export interface BatchAck extends PubAck {
@@ -90,13 +97,31 @@ export class Batch {
     }
   }
 
-  /** Adds the last message and commits: resolves with the batch's PubAck once every message is stored. */
-  async commit(subject: string, data?: Uint8Array | string, opts?: BatchMessageOptions): Promise<BatchAck> {
+  /**
+   * Adds the last message and commits: resolves with the batch's PubAck once every message is stored.
+   * A signal that already aborted rejects with its reason and sends nothing (the batch stays open:
+   * commit again, or let the server drop it). Once the commit was sent, a timeout rejects with
+   * `TimeoutError` and an abort with the signal's reason: the batch may still have been committed.
+   */
+  async commit(subject: string, data?: Uint8Array | string, opts?: BatchCommitOptions): Promise<BatchAck> {
     this.#check(subject);
-    const headers = this.#headers(opts, true);
+    checkKeys(opts, ["msgID", "expect", "headers", "ttl", "timeout", "signal"], "batch commit");
+    checkCallOptions(opts);
+    const { call, rest } = splitCallOptions(opts);
+    const headers = this.#headers(rest, true);
+    const timeout = call.timeout ?? this.#timeout;
+    const w = new CallWait({ ...call, timeout }, `commit of atomic batch ${this.id}`);
     this.#done = true;
     const n = ++this.#count;
-    const commit = this.nc.request(subject, data, { headers, timeout: this.#timeout });
+    try {
+      return await w.race(this.#commit(subject, data, headers, n, w));
+    } finally {
+      w.done();
+    }
+  }
+
+  async #commit(subject: string, data: Uint8Array | string | undefined, headers: MsgHdrs, n: number, w: CallWait): Promise<BatchAck> {
+    const commit = this.nc.request(subject, data, { headers, ...w.step() });
     commit.catch(() => undefined);
     try {
       await Promise.all(this.#staged);
@@ -107,6 +132,7 @@ export class Batch {
     try {
       ack = parsePubAck(await commit);
     } catch (err) {
+      if (err instanceof TimeoutError || err === w.signal?.reason) throw err; // the outcome is unknown
       const e = err instanceof NoRespondersError ? new NoStreamResponseError(subject, { cause: err }) : err;
       throw new BatchError(`atomic batch ${this.id} was not committed: ${(e as Error).message}`, { cause: e });
     }

@@ -2,11 +2,12 @@
 // big integer, changed by publishing an empty message with `Nats-Incr: <delta>`.
 import { headers, type NatsConnection } from "../core.js";
 import { InvalidArgumentError } from "../util/errors.js";
+import { checkCallOptions, withCallWait, type CallOptions } from "../util/abort.js";
 import type { JsApi } from "./api.js";
 import { requireFeature } from "./features.js";
 import { publishAcked } from "./publisher.js";
 import type { Streams } from "./streams.js";
-import { checkName, checkSubject } from "./validate.js";
+import { checkKeys, checkName, checkSubject } from "./validate.js";
 
 /** A counter stream's subjects as big integers. */
 export class Counters {
@@ -20,9 +21,14 @@ export class Counters {
     requireFeature(nc, "counters", "counters");
   }
 
-  /** Adds `delta` (may be negative) to the counter on `subject`; resolves with the new total. */
-  async add(subject: string, delta: bigint | number, opts: { timeout?: number } = {}): Promise<bigint> {
+  /**
+   * Adds `delta` (may be negative) to the counter on `subject`; resolves with the new total. Aborting
+   * after the increment was sent abandons the wait only: the increment may still be applied.
+   */
+  async add(subject: string, delta: bigint | number, opts: CallOptions = {}): Promise<bigint> {
     checkSubject(subject, "subject");
+    checkKeys(opts, ["timeout", "signal"], "counter add");
+    checkCallOptions(opts);
     let d: bigint;
     if (typeof delta === "bigint") d = delta;
     else if (typeof delta === "number" && Number.isSafeInteger(delta)) d = BigInt(delta);
@@ -36,9 +42,11 @@ export class Counters {
   }
 
   /** The counter's current value, or null when the subject has none. */
-  async get(subject: string, opts: { timeout?: number } = {}): Promise<bigint | null> {
+  async get(subject: string, opts: CallOptions = {}): Promise<bigint | null> {
     checkSubject(subject, "subject");
-    const m = await this.streams.getMessage(this.stream, { last_by_subj: subject }, opts);
+    checkKeys(opts, ["timeout", "signal"], "counter get");
+    checkCallOptions(opts);
+    const m = await withCallWait(opts, `counter get of '${subject}'`, (w) => this.streams.getMessage(this.stream, { last_by_subj: subject }, w.step()));
     if (!m) return null;
     const v = m.json<{ val?: string }>().val;
     if (v === undefined) throw new InvalidArgumentError(`the last message on '${subject}' is not a counter value`);

@@ -6,7 +6,7 @@ export type { Streams } from "./streams.js";
 export type { Consumers, ConsumerAction, ConsumerPauseResponse, ConsumerResetResponse } from "./consumers.js";
 export type { DirectGets, DirectBatchOptions, DirectLastForOptions } from "./direct.js";
 export type { JetStreamPublishOptions, PublishExpectations, ScheduleOptions } from "./publish_options.js";
-export type { Batch, BatchAck, BatchOptions, BatchMessageOptions } from "./batch.js";
+export type { Batch, BatchAck, BatchOptions, BatchMessageOptions, BatchCommitOptions } from "./batch.js";
 export { MAX_BATCH_SIZE } from "./batch.js";
 export type { Counters } from "./counters.js";
 export type { ConsumersClient } from "./consumers_client.js";

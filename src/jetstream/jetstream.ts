@@ -6,7 +6,8 @@ import { JetStreamManager } from "./manager.js";
 import { publishAcked } from "./publisher.js";
 import { publishHeaders, type JetStreamPublishOptions } from "./publish_options.js";
 import { DEFAULT_MAX_PENDING, PublishWindow } from "./publish_window.js";
-import { checkSubject, checkTimeout } from "./validate.js";
+import { checkKeys, checkSubject } from "./validate.js";
+import { checkCallOptions, type CallOptions } from "../util/abort.js";
 import { Batch, type BatchOptions } from "./batch.js";
 import { Counters } from "./counters.js";
 import { ConsumersClient } from "./consumers_client.js";
@@ -50,7 +51,8 @@ export class JetStreamClient {
   /**
    * Publishes to a stream and waits for its PubAck. Retries after a 503 (no stream answered) up to
    * `retries` times; rejects with `NoStreamResponseError` when no stream captures the subject,
-   * `JetStreamApiError` (and subclasses) when the server refuses the message, `TimeoutError`.
+   * `JetStreamApiError` (and subclasses) when the server refuses the message, `TimeoutError`, or the
+   * reason of `signal` (an aborted signal sends nothing; an abort after sending abandons the ack).
    */
   publish(subject: string, data?: Uint8Array | string, opts?: JetStreamPublishOptions): Promise<PubAck> {
     try {
@@ -62,12 +64,13 @@ export class JetStreamClient {
 
   /**
    * Publishes without waiting: returns the PubAck promise at once. At most `maxPending` publishes
-   * await their acks; later ones wait in the client, in order. Invalid input throws here.
+   * await their acks; later ones wait in the client, in order. Invalid input throws here. Aborting
+   * `signal` rejects with its reason: a publish still waiting for the window is then never sent.
    */
   publishAsync(subject: string, data?: Uint8Array | string, opts?: JetStreamPublishOptions): Promise<PubAck> {
     checkSubject(subject, "subject");
     const headers = publishHeaders(this.nc, opts);
-    return this.#window.add(subject, data, headers, opts?.timeout ?? this.#api.timeout, opts?.retries, opts?.retryWait);
+    return this.#window.add(subject, data, headers, opts?.timeout ?? this.#api.timeout, opts?.retries, opts?.retryWait, opts?.signal);
   }
 
   /** [2.12+] An atomic batch: `add()` messages, then `commit()`; all are stored or none. */
@@ -85,15 +88,24 @@ export class JetStreamClient {
     return this.#window.pending;
   }
 
-  /** Resolves when fewer than `maxPending` publishes are pending. */
-  publishAsyncReady(): Promise<void> {
-    return this.#window.ready();
+  /**
+   * Resolves when fewer than `maxPending` publishes are pending; rejects with `TimeoutError` or the
+   * signal's reason (the publishes go on).
+   */
+  publishAsyncReady(opts: CallOptions = {}): Promise<void> {
+    checkKeys(opts, ["timeout", "signal"], "publishAsyncReady");
+    checkCallOptions(opts);
+    return this.#window.ready(opts);
   }
 
-  /** Resolves when every pending async publish has settled; rejects only with `TimeoutError`. */
-  publishAsyncComplete(opts: { timeout?: number } = {}): Promise<void> {
-    checkTimeout(opts.timeout);
-    return this.#window.complete(opts.timeout);
+  /**
+   * Resolves when every pending async publish has settled; rejects only with `TimeoutError` or the
+   * signal's reason (the publishes go on).
+   */
+  publishAsyncComplete(opts: CallOptions = {}): Promise<void> {
+    checkKeys(opts, ["timeout", "signal"], "publishAsyncComplete");
+    checkCallOptions(opts);
+    return this.#window.complete(opts);
   }
 }
 

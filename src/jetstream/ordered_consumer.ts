@@ -2,7 +2,9 @@
 // recreated from the last stream sequence + 1 whenever something goes wrong (a sequence gap, the
 // consumer deleted, heartbeats lost, the server restarted), one reset at a time.
 import { nuid } from "../core.js";
-import type { JsApi } from "./api.js";
+import { abortReason } from "../util/errors.js";
+import { pause, throwIfAborted } from "../util/abort.js";
+import type { ApiCallOptions, JsApi } from "./api.js";
 import { ConsumerMessages } from "./consumer_messages.js";
 import { consumerConfigToWire, consumerInfoFromWire } from "./durations.js";
 import { StreamNotFoundError } from "./errors.js";
@@ -69,8 +71,8 @@ export class OrderedConsumer {
   }
 
   /** Checks that the stream exists (StreamNotFoundError otherwise). */
-  async check(): Promise<void> {
-    await this.api.request(`STREAM.INFO.${this.stream}`);
+  async check(call?: ApiCallOptions): Promise<void> {
+    await this.api.request(`STREAM.INFO.${this.stream}`, undefined, call);
   }
 
   #filters(): string[] {
@@ -106,10 +108,10 @@ export class OrderedConsumer {
   }
 
   /** Creates the current consumer (`#name`); retries of one creation reuse the name (see #createWithRetry). */
-  async #create(): Promise<void> {
+  async #create(signal?: AbortSignal): Promise<void> {
     this.#expected = 1;
     const body = { stream_name: this.stream, config: consumerConfigToWire(this.#config()) };
-    const ci = await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${this.stream}.${this.#name}`, body);
+    const ci = await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${this.stream}.${this.#name}`, body, signal ? { signal } : undefined);
     consumerInfoFromWire(ci as unknown as Record<string, unknown>);
     this.#lastInfo = ci;
     this.#created = true;
@@ -136,8 +138,9 @@ export class OrderedConsumer {
   /** Yields every message of the filter exactly once and in stream order, across resets. */
   async consume(opts: ConsumeOptions = {}): Promise<ConsumerMessages> {
     const s = pullSettings(opts, "consume");
+    throwIfAborted(s.signal);
     const out = new ConsumerMessages(s.callback);
-    await this.#createWithRetry(out);
+    await this.#createWithRetry(out, s.signal);
     this.#run(s, out);
     return out;
   }
@@ -175,7 +178,7 @@ export class OrderedConsumer {
     this.#resetting = true;
     if (!handedOff) this.#engine?.detach();
     this.#deleteCurrent();
-    this.#createWithRetry(out)
+    this.#createWithRetry(out, s.signal)
       .then(() => {
         if (this.#stopped || out.isEnded) {
           // stopped while the new consumer was being created: it is not needed
@@ -195,18 +198,29 @@ export class OrderedConsumer {
    * be applied by the server later (it was frozen, or slow), and a retry under a new name would leave
    * that one behind, unused, until its inactive_threshold.
    */
-  async #createWithRetry(out: ConsumerMessages): Promise<void> {
-    this.#name = `${this.#prefix}_${++this.#serial}`;
+  async #createWithRetry(out: ConsumerMessages, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const name = (this.#name = `${this.#prefix}_${++this.#serial}`);
     let wait = RESET_BACKOFF_START;
+    const aborted = (): Error => {
+      // a creation was sent and may still be applied: do not leave that consumer behind
+      this.api.request(`CONSUMER.DELETE.${this.stream}.${name}`).catch(() => undefined);
+      return abortReason(signal!);
+    };
     for (;;) {
       try {
-        await this.#create();
+        await this.#create(signal);
         return;
       } catch (err) {
         if (err instanceof StreamNotFoundError) throw err;
+        if (signal?.aborted) throw aborted();
         if (this.api.nc.isClosed() || this.#stopped) throw err;
         out.notify({ type: "error", error: err as Error });
-        await new Promise((r) => setTimeout(r, wait));
+        try {
+          await pause(wait, signal);
+        } catch {
+          throw aborted();
+        }
         wait = Math.min(RESET_BACKOFF_MAX, wait * 2);
         if (this.#stopped) throw err;
       }
@@ -220,11 +234,13 @@ export class OrderedConsumer {
   }
 
   async #fetchWith(s: PullSettings): Promise<ConsumerMessages> {
+    throwIfAborted(s.signal);
     const out = new ConsumerMessages();
     if (!this.#created || this.#needsReset) {
       this.#needsReset = false;
       this.#deleteCurrent();
-      await this.#createWithRetry(out);
+      this.#created = false; // until the next one is: a creation that fails or is aborted is tried again
+      await this.#createWithRetry(out, s.signal);
     }
     const engine = new PullEngine(this.api, this.stream, this.#name, s, "fetch", out, {
       accept: (m) =>

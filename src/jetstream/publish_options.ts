@@ -1,6 +1,7 @@
 // JetStream publish options turned into headers (ADR-22, ADR-43, ADR-51), checked before sending.
 import { headers as newHeaders, MsgHdrs } from "../core.js";
 import { InvalidArgumentError } from "../util/errors.js";
+import { checkCallSignal } from "../util/abort.js";
 import type { NatsConnection } from "../core.js";
 import { goDuration } from "./durations.js";
 import { requireFeature } from "./features.js";
@@ -43,6 +44,11 @@ export interface JetStreamPublishOptions {
   headers?: MsgHdrs;
   /** ms; default the JetStream context's timeout. */
   timeout?: number;
+  /**
+   * Aborting rejects with the signal's reason: an aborted signal sends nothing; once the message
+   * was sent, only the wait for its ack is abandoned (the message may still be stored).
+   */
+  signal?: AbortSignal;
   /** Attempts after a 503 (no stream answered yet, e.g. during a leader election); default 2. */
   retries?: number;
   /** Wait between attempts, ms (default 250). */
@@ -53,7 +59,7 @@ export interface JetStreamPublishOptions {
   schedule?: ScheduleOptions;
 }
 
-export const PUBLISH_OPTION_KEYS = ["msgID", "expect", "headers", "timeout", "retries", "retryWait", "ttl", "schedule"] as const;
+export const PUBLISH_OPTION_KEYS = ["msgID", "expect", "headers", "timeout", "signal", "retries", "retryWait", "ttl", "schedule"] as const;
 
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
@@ -75,6 +81,7 @@ export function publishHeaders(nc: NatsConnection, opts: JetStreamPublishOptions
   if (!opts) return undefined;
   checkKeys(opts, PUBLISH_OPTION_KEYS, "publish");
   checkTimeout(opts.timeout);
+  checkCallSignal(opts.signal);
   if (opts.retries !== undefined) checkPositiveInt(opts.retries, "retries", true);
   if (opts.retryWait !== undefined) checkPositiveInt(opts.retryWait, "retryWait", true);
   if (opts.headers !== undefined && !(opts.headers instanceof MsgHdrs)) throw new InvalidArgumentError("headers must be a MsgHdrs (see headers())");

@@ -1,8 +1,11 @@
 // Windowed async publishing: at most `maxPending` publishes await their acks; later ones wait here,
 // in order, and go out as acks arrive. Acks come to one wildcard inbox and are matched by token;
-// one coarse timer enforces every deadline. Every promise settles.
+// one coarse timer enforces every deadline. Every promise settles. A publish whose signal aborts
+// while it waits for the window is never sent; one aborted after it was sent only loses its ack.
 import { ConnectionClosedError, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "../core.js";
 import { RingQueue } from "../util/queue.js";
+import { abortReason } from "../util/errors.js";
+import { CallWait, throwIfAborted, type CallOptions } from "../util/abort.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { NoStreamResponseError } from "./errors.js";
 import { parsePubAck } from "./pub_ack.js";
@@ -20,6 +23,11 @@ interface Pending {
   start: number;
   resolve: (ack: PubAck) => void;
   reject: (err: Error) => void;
+  /** waiting for the window, sent and awaiting the ack (under `token`), waiting to be sent again, settled */
+  state: "waiting" | "inflight" | "retrying" | "done";
+  token?: string;
+  signal?: AbortSignal;
+  onAbort?: () => void;
 }
 
 export const DEFAULT_MAX_PENDING = 4000;
@@ -29,6 +37,8 @@ export class PublishWindow {
   readonly #inflight = new Map<string, Pending>();
   readonly #waiting = new RingQueue<Pending>();
   #retrying = 0;
+  /** Entries of #waiting whose signal aborted (skipped when their turn comes). */
+  #abandoned = 0;
   #sub?: Subscription;
   #prefix = "";
   #seq = 0;
@@ -46,11 +56,12 @@ export class PublishWindow {
 
   /** Publishes not yet settled: sent and awaiting acks, waiting to be retried, and waiting for the window. */
   get pending(): number {
-    return this.#inflight.size + this.#retrying + this.#waiting.length;
+    return this.#inflight.size + this.#retrying + this.#waiting.length - this.#abandoned;
   }
 
   /** Queues a publish (already validated); resolves with its PubAck. */
-  add(subject: string, data: Uint8Array | string | undefined, headers: MsgHdrs | undefined, timeout: number, retries?: number, retryWait?: number): Promise<PubAck> {
+  add(subject: string, data: Uint8Array | string | undefined, headers: MsgHdrs | undefined, timeout: number, retries?: number, retryWait?: number, signal?: AbortSignal): Promise<PubAck> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.#closedErr || this.nc.isClosed()) return Promise.reject(new ConnectionClosedError());
     return new Promise<PubAck>((resolve, reject) => {
       const p: Pending = {
@@ -64,36 +75,66 @@ export class PublishWindow {
         start: 0,
         resolve,
         reject,
+        state: "waiting",
       };
-      if (this.#waiting.length === 0 && this.#inflight.size + this.#retrying < this.maxPending) this.#send(p, true);
+      if (signal) {
+        p.signal = signal;
+        p.onAbort = () => this.#abort(p);
+        signal.addEventListener("abort", p.onAbort, { once: true });
+      }
+      if (this.#waiting.length === this.#abandoned && this.#inflight.size + this.#retrying < this.maxPending) this.#send(p, true);
       else this.#waiting.push(p);
     });
   }
 
-  /** Resolves when fewer than `maxPending` publishes are pending. */
-  ready(): Promise<void> {
-    if (this.pending < this.maxPending || this.#closedErr) return Promise.resolve();
-    return new Promise((r) => this.#ready.push(r));
+  /** The publish's signal aborted: it is not sent (or not sent again), its ack is no longer awaited. */
+  #abort(p: Pending): void {
+    switch (p.state) {
+      case "done":
+        return;
+      case "waiting":
+        this.#abandoned++; // left in the queue, skipped by #pump
+        break;
+      case "inflight":
+        this.#inflight.delete(p.token!);
+        break;
+      case "retrying":
+        this.#retrying--;
+        break;
+    }
+    this.#settle(p, abortReason(p.signal!));
   }
 
-  /** Resolves when every pending publish has settled; rejects with TimeoutError after `timeout`. */
-  complete(timeout?: number): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      let t: ReturnType<typeof setTimeout> | undefined;
-      const done = (): void => {
-        if (t) clearTimeout(t);
-        resolve();
-      };
-      this.#complete.push(done);
-      if (timeout !== undefined) {
-        t = setTimeout(() => {
-          const i = this.#complete.indexOf(done);
-          if (i >= 0) this.#complete.splice(i, 1);
-          reject(new TimeoutError(`${this.pending} JetStream publishes still pending after ${timeout} ms`));
-        }, timeout);
-      }
-    });
+  /** Resolves when fewer than `maxPending` publishes are pending; rejects on the timeout / abort. */
+  async ready(opts: CallOptions = {}): Promise<void> {
+    throwIfAborted(opts.signal);
+    if (this.pending < this.maxPending || this.#closedErr) return;
+    await this.#waitFor("ready", opts);
+  }
+
+  /** Resolves when every pending publish has settled; rejects with TimeoutError after `timeout` / the signal's reason. */
+  async complete(opts: CallOptions = {}): Promise<void> {
+    throwIfAborted(opts.signal);
+    if (this.pending === 0) return;
+    await this.#waitFor("complete", opts);
+  }
+
+  async #waitFor(list: "ready" | "complete", opts: CallOptions): Promise<void> {
+    const w = new CallWait(opts, list === "ready" ? "publishAsyncReady" : "publishAsyncComplete");
+    let done!: () => void;
+    const reached = new Promise<void>((r) => (done = r));
+    (list === "ready" ? this.#ready : this.#complete).push(done);
+    try {
+      await w.race(reached);
+    } catch (err) {
+      const waiters = list === "ready" ? this.#ready : this.#complete;
+      const i = waiters.indexOf(done);
+      if (i >= 0) waiters.splice(i, 1);
+      if (err instanceof TimeoutError && list === "complete") throw new TimeoutError(`${this.pending} JetStream publishes still pending after ${opts.timeout} ms`);
+      throw err;
+    } finally {
+      w.done();
+    }
   }
 
   #ensureSub(): void {
@@ -111,6 +152,8 @@ export class PublishWindow {
         p.start = performance.now();
         p.deadline = p.start + p.timeout;
       }
+      p.state = "inflight";
+      p.token = token;
       this.#inflight.set(token, p);
       this.#timer ??= setInterval(() => this.#expire(), TICK_MS);
     } catch (err) {
@@ -127,7 +170,9 @@ export class PublishWindow {
       if (p.retries > 0 && p.deadline - performance.now() > p.retryWait) {
         p.retries--;
         this.#retrying++;
+        p.state = "retrying";
         setTimeout(() => {
+          if (p.state !== "retrying") return; // aborted meanwhile
           this.#retrying--;
           if (this.#closedErr) this.#settle(p, this.#closedErr);
           else this.#send(p, false);
@@ -145,6 +190,9 @@ export class PublishWindow {
   }
 
   #settle(p: Pending, err: Error | undefined, ack?: PubAck): void {
+    if (p.state === "done") return;
+    p.state = "done";
+    if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
     const ms = performance.now() - p.start;
     if (err) {
       if (channels.jsPublish.hasSubscribers) publishEvent(channels.jsPublish, { subject: p.subject, ms, error: err });
@@ -158,7 +206,12 @@ export class PublishWindow {
 
   #pump(): void {
     while (this.#waiting.length > 0 && this.#inflight.size + this.#retrying < this.maxPending && !this.#closedErr) {
-      this.#send(this.#waiting.shift()!, true);
+      const p = this.#waiting.shift()!;
+      if (p.state === "done") {
+        this.#abandoned--;
+        continue;
+      }
+      this.#send(p, true);
     }
     const pending = this.pending;
     if (pending < this.maxPending && this.#ready.length) {
@@ -193,6 +246,7 @@ export class PublishWindow {
     const all = [...this.#inflight.values()];
     this.#inflight.clear();
     while (this.#waiting.length) all.push(this.#waiting.shift()!);
+    this.#abandoned = 0;
     for (const p of all) this.#settle(p, err);
     this.#pump();
     if (this.#timer) clearInterval(this.#timer);

@@ -1,5 +1,6 @@
 // A handle on an existing pull consumer: fetch(), next(), consume() and info().
 import type { JsApi } from "./api.js";
+import { throwIfAborted } from "../util/abort.js";
 import { ConsumerMessages } from "./consumer_messages.js";
 import { ConsumerHandle } from "./consumer_handle.js";
 import { requireFeature } from "./features.js";
@@ -20,6 +21,7 @@ export class PullConsumer extends ConsumerHandle {
   async consume(opts: ConsumeOptions = {}): Promise<ConsumerMessages> {
     const s = pullSettings(opts, "consume");
     guardPull(this.api, s);
+    throwIfAborted(s.signal);
     const out = new ConsumerMessages(s.callback);
     new PullEngine(this.api, this.stream, this.name, s, "consume", out).start();
     return out;
@@ -29,6 +31,7 @@ export class PullConsumer extends ConsumerHandle {
   async fetch(opts: FetchOptions = {}): Promise<ConsumerMessages> {
     const s = pullSettings(opts, "fetch");
     guardPull(this.api, s);
+    throwIfAborted(s.signal);
     const out = new ConsumerMessages();
     new PullEngine(this.api, this.stream, this.name, s, "fetch", out).start();
     return out;
@@ -36,11 +39,13 @@ export class PullConsumer extends ConsumerHandle {
 
   /**
    * The next message, or null when the pull ended without one for a reason that is not terminal
-   * (expired, leader change, server shutdown). Rejects with ConsumerDeletedError and the like.
+   * (expired, leader change, server shutdown). Rejects with ConsumerDeletedError and the like, and
+   * with the signal's reason when it aborts before a message came.
    */
   async next(opts: NextOptions = {}): Promise<JsMsg | null> {
     const s = pullSettings(opts, "next");
     guardPull(this.api, s);
+    throwIfAborted(s.signal);
     const out = new ConsumerMessages();
     new PullEngine(this.api, this.stream, this.name, s, "fetch", out).start();
     const it = out[Symbol.asyncIterator]();

@@ -2,6 +2,7 @@
 // messages and statuses that come back, re-pulls below the threshold, heartbeats, reconnects,
 // leader changes, and the checks that decide when a consumer is really gone.
 import type { Msg, NatsConnection, Subscription } from "../core.js";
+import { abortReason } from "../util/errors.js";
 import type { JsApi } from "./api.js";
 import { nanos } from "./durations.js";
 import { ConsumerDeletedError, ConsumerNotFoundError, JetStreamApiError, StreamNotFoundError } from "./errors.js";
@@ -63,8 +64,21 @@ export class PullEngine implements MessageSource {
     out.bind(this);
   }
 
-  /** Subscribes and sends the first pull. */
+  /** Subscribes and sends the first pull (ends at once with the reason of a signal that aborted). */
   start(): void {
+    const signal = this.s.signal;
+    if (signal) {
+      // The pulls already sent stay at the server until they expire; with the inbox unsubscribed
+      // the server drops them instead of delivering to them. Stopping the output lets its owner
+      // clean up too (the ordered consumer deletes its server-side consumer).
+      const onAbort = (): void => {
+        this.#finish(abortReason(signal));
+        this.out.stop().catch(() => undefined);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#offs.push(() => signal.removeEventListener("abort", onAbort));
+    }
     this.#sub = this.#nc.subscribe(this.#inbox, { callback: (_e, m) => this.#onMsg(m), pending: { msgs: -1, bytes: -1 } });
     this.#sub.closed.then(() => this.#finish(null));
     this.#nc.closed().then(() => this.#finish(null));

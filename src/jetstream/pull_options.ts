@@ -1,5 +1,6 @@
 // Options of fetch(), next() and consume(), validated and completed with ADR-37's defaults.
 import { InvalidArgumentError } from "../util/errors.js";
+import { checkCallSignal } from "../util/abort.js";
 import { checkPriorityGroup } from "./consumers.js";
 import { checkKeys, checkPositiveInt } from "./validate.js";
 import type { ConsumeCallback } from "./consumer_messages.js";
@@ -21,6 +22,12 @@ export interface PullOptions {
   min_ack_pending?: number;
   /** [2.12+] prioritized: 0 (first) to 9 */
   priority?: number;
+  /**
+   * Aborting stops pulling: what was already received is still yielded, then the iteration throws
+   * the signal's reason (`next()` rejects with it; `closed()` resolves to it). An aborted signal
+   * sends nothing: the call rejects with its reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ConsumeOptions extends PullOptions {
@@ -50,9 +57,10 @@ export interface PullSettings {
   minAckPending?: number;
   priority?: number;
   callback?: ConsumeCallback;
+  signal?: AbortSignal;
 }
 
-const PULL_KEYS = ["max_messages", "max_bytes", "expires", "idle_heartbeat", "group", "min_pending", "min_ack_pending", "priority"] as const;
+const PULL_KEYS = ["max_messages", "max_bytes", "expires", "idle_heartbeat", "group", "min_pending", "min_ack_pending", "priority", "signal"] as const;
 
 export function pullSettings(opts: ConsumeOptions = {}, kind: "consume" | "fetch" | "next"): PullSettings {
   const keys: readonly string[] = kind === "consume" ? [...PULL_KEYS, "threshold_messages", "threshold_bytes", "callback"] : kind === "fetch" ? PULL_KEYS : PULL_KEYS.slice(2);
@@ -78,6 +86,7 @@ export function pullSettings(opts: ConsumeOptions = {}, kind: "consume" | "fetch
     throw new InvalidArgumentError("min_pending, min_ack_pending and priority need a group");
   }
   if (opts.callback !== undefined && typeof opts.callback !== "function") throw new InvalidArgumentError("callback must be a function");
+  checkCallSignal(opts.signal);
   const bytesMode = opts.max_bytes !== undefined && opts.max_messages === undefined;
   const maxMessages = kind === "next" ? 1 : bytesMode ? 1_000_000 : opts.max_messages ?? (kind === "consume" ? 100 : 100);
   const maxBytes = opts.max_bytes ?? 0;
@@ -97,5 +106,6 @@ export function pullSettings(opts: ConsumeOptions = {}, kind: "consume" | "fetch
   if (opts.min_ack_pending !== undefined) s.minAckPending = opts.min_ack_pending;
   if (opts.priority !== undefined) s.priority = opts.priority;
   if (opts.callback) s.callback = opts.callback;
+  if (opts.signal) s.signal = opts.signal;
   return s;
 }

@@ -3,4 +3,19 @@ export { Kvm } from "./kvm.js";
 export type { Bucket } from "./bucket.js";
 export type { KvWatcher } from "./watcher.js";
 export * from "./errors.js";
-export type { KvEntry, KvOperation, KvOptions, KvOpenOptions, KvStatus, KvWatchOptions } from "./types.js";
+export type {
+  KvCallOptions,
+  KvCreateOptions,
+  KvDeleteOptions,
+  KvEntry,
+  KvGetOptions,
+  KvHistoryOptions,
+  KvOperation,
+  KvOptions,
+  KvOpenOptions,
+  KvPurgeDeletesOptions,
+  KvPurgeOptions,
+  KvPutOptions,
+  KvStatus,
+  KvWatchOptions,
+} from "./types.js";

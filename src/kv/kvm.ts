@@ -5,7 +5,9 @@ import { Bucket } from "./bucket.js";
 import { bucketConfig, guardBucketOptions, statusOf, STREAM_PREFIX, streamName } from "./config.js";
 import { BucketExistsError, BucketNotFoundError } from "./errors.js";
 import { checkBucket } from "./validate.js";
-import type { KvOpenOptions, KvOptions, KvStatus } from "./types.js";
+import type { KvCallOptions, KvOpenOptions, KvOptions, KvStatus } from "./types.js";
+import { checkCallOptions, splitCallOptions, withCallWait, type CallOptions, type CallWait } from "../util/abort.js";
+import { checkKeys } from "../jetstream/validate.js";
 
 export class Kvm {
   readonly js: JetStreamClient;
@@ -17,12 +19,18 @@ export class Kvm {
     this.#jsm = this.js.jetstreamManager();
   }
 
-  /** Creates a bucket; rejects with BucketExistsError when it exists with another configuration. */
-  async create<T = Uint8Array>(name: string, opts: KvOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
-    const cfg = bucketConfig(name, opts);
-    guardBucketOptions(this.js.nc, opts);
+  /**
+   * Creates a bucket; rejects with BucketExistsError when it exists with another configuration.
+   * `timeout` / `signal` (in `opts`) apply to the whole call.
+   */
+  async create<T = Uint8Array>(name: string, opts: KvOptions & KvCallOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
+    const { call, cfg } = this.#check(name, opts, open);
+    return withCallWait(call, `create of bucket '${name}'`, (w) => this.#create<T>(name, cfg, open, w));
+  }
+
+  async #create<T>(name: string, cfg: StreamConfig, open: KvOpenOptions<T>, w: CallWait): Promise<Bucket<T>> {
     try {
-      const si = await this.#jsm.streams.add(cfg);
+      const si = await this.#jsm.streams.add(cfg, w.step());
       return new Bucket<T>(this.js, this.#jsm, si, open.codec);
     } catch (err) {
       if (err instanceof StreamNameInUseError) throw new BucketExistsError(name, { cause: err });
@@ -35,14 +43,18 @@ export class Kvm {
    * to its default — except markerTTL, which the server cannot turn off once on. Rejects with
    * BucketNotFoundError when there is no such bucket.
    */
-  async update<T = Uint8Array>(name: string, opts: KvOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
-    const { name: _n, ...cfg } = bucketConfig(name, opts);
-    guardBucketOptions(this.js.nc, opts);
+  async update<T = Uint8Array>(name: string, opts: KvOptions & KvCallOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
+    const { call, cfg, kv } = this.#check(name, opts, open);
+    return withCallWait(call, `update of bucket '${name}'`, (w) => this.#update<T>(name, kv, cfg, open, w));
+  }
+
+  async #update<T>(name: string, opts: KvOptions, full: StreamConfig, open: KvOpenOptions<T>, w: CallWait): Promise<Bucket<T>> {
+    const { name: _n, ...cfg } = full;
     // the stream API merges into the current config: clear what the options leave unset
     const cleared: Partial<StreamConfig> = { description: "", compression: "none", republish: undefined, placement: undefined };
     if (!opts.metadata) cleared.metadata = {};
     try {
-      const si = await this.#jsm.streams.update(streamName(name), { ...cleared, ...cfg });
+      const si = await this.#jsm.streams.update(streamName(name), { ...cleared, ...cfg }, w.step());
       return new Bucket<T>(this.js, this.#jsm, si, open.codec);
     } catch (err) {
       if (err instanceof StreamNotFoundError) throw new BucketNotFoundError(name, { cause: err });
@@ -50,37 +62,60 @@ export class Kvm {
     }
   }
 
-  /** Creates the bucket, or updates it when it exists. */
-  async createOrUpdate<T = Uint8Array>(name: string, opts: KvOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
-    try {
-      return await this.create<T>(name, opts, open);
-    } catch (err) {
-      if (err instanceof BucketExistsError) return this.update<T>(name, opts, open);
-      throw err;
-    }
+  /** Creates the bucket, or updates it when it exists (`timeout` / `signal` cover both steps). */
+  async createOrUpdate<T = Uint8Array>(name: string, opts: KvOptions & KvCallOptions = {}, open: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
+    const { call, cfg, kv } = this.#check(name, opts, open);
+    return withCallWait(call, `createOrUpdate of bucket '${name}'`, async (w) => {
+      try {
+        return await this.#create<T>(name, cfg, open, w);
+      } catch (err) {
+        if (err instanceof BucketExistsError) return this.#update<T>(name, kv, cfg, open, w);
+        throw err;
+      }
+    });
+  }
+
+  /** Checks a create/update call before anything is sent: the bucket options, the call options, `open`. */
+  #check<T>(name: string, opts: KvOptions & KvCallOptions, open: KvOpenOptions<T>): { call: CallOptions; cfg: StreamConfig; kv: KvOptions } {
+    checkCallOptions(opts);
+    const { call, rest } = splitCallOptions(opts);
+    const cfg = bucketConfig(name, rest);
+    guardBucketOptions(this.js.nc, rest);
+    checkKeys(open, ["codec"], "bucket open");
+    return { call, cfg, kv: rest };
   }
 
   /** Opens an existing bucket; rejects with BucketNotFoundError (code BUCKET_NOT_FOUND). */
-  async open<T = Uint8Array>(name: string, opts: KvOpenOptions<T> = {}): Promise<Bucket<T>> {
+  async open<T = Uint8Array>(name: string, opts: KvOpenOptions<T> & KvCallOptions = {}): Promise<Bucket<T>> {
     checkBucket(name);
-    try {
-      const si = await this.#jsm.streams.info(streamName(name));
-      return new Bucket<T>(this.js, this.#jsm, si, opts.codec);
-    } catch (err) {
-      if (err instanceof StreamNotFoundError) throw new BucketNotFoundError(name, { cause: err });
-      throw err;
-    }
+    checkKeys(opts, ["codec", "timeout", "signal"], "bucket open");
+    checkCallOptions(opts);
+    const { call } = splitCallOptions(opts);
+    return withCallWait(call, `open of bucket '${name}'`, async (w) => {
+      try {
+        const si = await this.#jsm.streams.info(streamName(name), undefined, w.step());
+        return new Bucket<T>(this.js, this.#jsm, si, opts.codec);
+      } catch (err) {
+        if (err instanceof StreamNotFoundError) throw new BucketNotFoundError(name, { cause: err });
+        throw err;
+      }
+    });
   }
 
   /** Deletes a bucket and everything in it. */
-  async delete(name: string): Promise<boolean> {
+  async delete(name: string, opts: KvCallOptions = {}): Promise<boolean> {
     checkBucket(name);
-    try {
-      return await this.#jsm.streams.delete(streamName(name));
-    } catch (err) {
-      if (err instanceof StreamNotFoundError) throw new BucketNotFoundError(name, { cause: err });
-      throw err;
-    }
+    checkKeys(opts, ["timeout", "signal"], "bucket delete");
+    checkCallOptions(opts);
+    const { call } = splitCallOptions(opts);
+    return withCallWait(call, `delete of bucket '${name}'`, async (w) => {
+      try {
+        return await this.#jsm.streams.delete(streamName(name), w.step());
+      } catch (err) {
+        if (err instanceof StreamNotFoundError) throw new BucketNotFoundError(name, { cause: err });
+        throw err;
+      }
+    });
   }
 
   /** Every bucket's status. */

@@ -75,6 +75,51 @@ export interface KvOpenOptions<T> {
   codec?: Codec<T>;
 }
 
+/**
+ * What every Kvm and bucket call that waits takes: `timeout` (ms) bounds the whole call (all its
+ * requests) and rejects with `TimeoutError`; aborting `signal` rejects with its reason. An aborted
+ * signal sends nothing. A change already sent when the wait ends may still be applied.
+ */
+export interface KvCallOptions {
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of `put()`. */
+export interface KvPutOptions extends KvCallOptions {
+  /** Store only if the key's last revision is this (0: the key has none). */
+  previousSeq?: number;
+}
+/** Options of `get()`. */
+export interface KvGetOptions extends KvCallOptions {
+  /** This revision instead of the current value. */
+  revision?: number;
+}
+/** Options of `create()`. */
+export interface KvCreateOptions extends KvCallOptions {
+  /** [2.11+] The key expires after this many ms (≥ 1000; the bucket needs `markerTTL`). */
+  ttl?: number;
+}
+/** Options of `delete()`. */
+export interface KvDeleteOptions extends KvCallOptions {
+  previousSeq?: number;
+}
+/** Options of `purge()`. */
+export interface KvPurgeOptions extends KvCallOptions {
+  previousSeq?: number;
+  /** [2.11+] The purge marker expires after this many ms (≥ 1000). */
+  ttl?: number;
+}
+/** Options of `history()`. */
+export interface KvHistoryOptions extends KvCallOptions {
+  key?: string | string[];
+}
+/** Options of `purgeDeletes()`. */
+export interface KvPurgeDeletesOptions extends KvCallOptions {
+  /** DEL/PURGE markers younger than this are kept (the history before them is removed); default 30 minutes; 0 or less: none kept. */
+  olderMillis?: number;
+}
+
 export interface KvWatchOptions<T = Uint8Array> {
   /** A key filter or several (`*` and a trailing `>` allowed); default every key. */
   key?: string | string[];

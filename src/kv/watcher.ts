@@ -19,6 +19,15 @@ export interface WatchTarget {
 
 export const WATCH_KEYS = ["key", "include", "ignoreDeletes", "headersOnly", "resumeFromRevision", "callback"];
 
+/** The key filters of a watch, keys() or history(), checked (several need nats-server 2.10). */
+export function watchKeys(js: JetStreamClient, key: string | string[] | undefined): string[] {
+  const keys = key === undefined ? [">"] : Array.isArray(key) ? key : [key];
+  if (keys.length === 0) throw new InvalidArgumentError("watch: key must not be an empty list");
+  for (const k of keys) checkKeyFilter(k);
+  if (keys.length > 1) requireFeature(js.nc, "filter_subjects", "watching several keys (or keys/history with several filters)");
+  return keys;
+}
+
 export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
   /** Resolves once the initial values were handed on (at once for an empty match or updatesOnly). */
   readonly initialized: Promise<void>;
@@ -34,12 +43,11 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
     private readonly t: WatchTarget,
     private readonly opts: KvWatchOptions<T>,
     private readonly codec?: Codec<T>,
+    /** Internal (keys, history, purgeDeletes): aborting ends the watch with the signal's reason. */
+    private readonly signal?: AbortSignal,
   ) {
     for (const k of Object.keys(opts)) if (!WATCH_KEYS.includes(k)) throw new InvalidArgumentError(`unknown watch option '${k}'`);
-    const keys = opts.key === undefined ? [">"] : Array.isArray(opts.key) ? opts.key : [opts.key];
-    if (keys.length === 0) throw new InvalidArgumentError("watch: key must not be an empty list");
-    for (const k of keys) checkKeyFilter(k);
-    if (keys.length > 1) requireFeature(t.js.nc, "filter_subjects", "watching several keys (or keys/history with several filters)");
+    const keys = watchKeys(t.js, opts.key);
     if (opts.include !== undefined && !["allHistory", "lastValue", "updatesOnly"].includes(opts.include)) {
       throw new InvalidArgumentError(`watch: include must be "allHistory", "lastValue" or "updatesOnly"`);
     }
@@ -66,8 +74,9 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
   }
 
   async #start(oco: OrderedConsumerOptions, updatesOnly: boolean): Promise<ConsumerMessages> {
-    const oc = await this.t.js.consumers.get(this.t.stream, oco);
-    const msgs = await oc.consume({ max_messages: 1024 });
+    const signal = this.signal;
+    const oc = await this.t.js.consumers.get(this.t.stream, oco, signal ? { signal } : undefined);
+    const msgs = await oc.consume({ max_messages: 1024, ...(signal ? { signal } : {}) });
     const pending = oc.cachedInfo()?.num_pending ?? 0;
     this.#initPending = pending;
     if (updatesOnly || pending === 0) this.#markInit();

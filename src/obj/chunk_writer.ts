@@ -6,6 +6,7 @@
 import { TimeoutError } from "../core.js";
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck } from "../jetstream/index.js";
 import { BadObjectError } from "./errors.js";
+import { abortable, pause } from "../util/abort.js";
 
 /** Bytes of chunks in flight at most (a few chunks of the default size). */
 export const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
@@ -38,41 +39,8 @@ export function isPushBack(err: unknown): boolean {
   return (err as { code?: unknown })?.code === "NO_STREAM_RESPONSE";
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** `p`, or the signal's reason as soon as it aborts. */
-export function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e as Error);
-      },
-    );
-  });
-}
+// shared with the JetStream and Key-Value calls that take `{ timeout?, signal? }` (src/util/abort.ts)
+export { abortable, pause };
 
 export interface ChunkWriterOptions {
   js: JetStreamClient;
