@@ -58,24 +58,30 @@ async function* pieces(source: ObjectSource): AsyncGenerator<Uint8Array> {
     yield toBytes(source);
     return;
   }
-  if (isReadableStream(source)) {
-    const reader = source.getReader();
-    let done = false;
-    try {
-      for (;;) {
-        const r = await reader.read();
-        if (r.done) {
-          done = true;
-          return;
-        }
-        yield toBytes(r.value);
+  const iterable = isReadableStream(source) ? streamChunks(source) : (source as AsyncIterable<unknown>);
+  for await (const p of iterable) yield toBytes(p);
+}
+
+/**
+ * The chunks of a web ReadableStream, read one at a time; the stream is cancelled when the
+ * iteration is left before its end, and its lock released in any case.
+ */
+export async function* streamChunks<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        return;
       }
-    } finally {
-      if (!done) await reader.cancel().catch(() => undefined);
-      reader.releaseLock();
+      yield r.value;
     }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
   }
-  for await (const p of source as AsyncIterable<unknown>) yield toBytes(p);
 }
 
 /**

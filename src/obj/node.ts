@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { open, rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { ObjIo } from "./io.js";
+import { streamChunks, type ObjIo } from "./io.js";
 import { Objm as PortableObjm } from "./objm.js";
 
 export * from "./index.js";
@@ -14,24 +14,6 @@ declare module "./types.js" {
   /** In Node.js, `ObjectResult.readable()` is a `stream.Readable`. */
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges into types.ts's declaration
   interface NodeReadable extends Readable {}
-}
-
-async function* webChunks(data: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = data.getReader();
-  let done = false;
-  try {
-    for (;;) {
-      const r = await reader.read();
-      if (r.done) {
-        done = true;
-        return;
-      }
-      yield r.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
 }
 
 const nodeIo: ObjIo = {
@@ -48,13 +30,13 @@ const nodeIo: ObjIo = {
     return createReadStream("", { fd: fh, highWaterMark: chunk });
   },
   writeFile(path, data) {
-    return pipeline(Readable.from(webChunks(data), { objectMode: false, highWaterMark: 64 * 1024 }), createWriteStream(path));
+    return pipeline(Readable.from(streamChunks(data), { objectMode: false, highWaterMark: 64 * 1024 }), createWriteStream(path));
   },
   async removeFile(path) {
     await rm(path, { force: true }).catch(() => undefined);
   },
   toReadable(data, highWaterMark) {
-    return Readable.from(webChunks(data), { objectMode: false, highWaterMark });
+    return Readable.from(streamChunks(data), { objectMode: false, highWaterMark });
   },
 };
 
