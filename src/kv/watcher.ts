@@ -99,18 +99,16 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
     }
   }
 
-  /** One delivered message: its entry (undefined when skipped) and whether it was the last initial one. */
-  #step(m: JsMsg): { entry?: KvEntry<T>; last: boolean } {
+  /** Counts a delivered message; true when it is the last of the initial values. */
+  #isLast(m: JsMsg): boolean {
     this.#seen++;
-    const last = !this.#initDone && (this.#seen >= this.#initPending || m.info.pending === 0);
-    const e = entryFromDelivered(this.t.bucket, this.t.prefix, m, this.codec);
-    return { last, ...(this.opts.ignoreDeletes && e.operation !== "PUT" ? {} : { entry: e }) };
+    return !this.#initDone && (this.#seen >= this.#initPending || m.info.pending === 0);
   }
 
-  /** Every delivered message as an entry (or none, when skipped) and whether it ends the initial values. */
-  async *#steps(): AsyncGenerator<{ entry?: KvEntry<T>; last: boolean }> {
-    const msgs = await this.#messages;
-    for await (const m of msgs) yield this.#step(m);
+  /** A delivered message's entry, or undefined when the options skip it. */
+  #entryOf(m: JsMsg): KvEntry<T> | undefined {
+    const e = entryFromDelivered(this.t.bucket, this.t.prefix, m, this.codec);
+    return this.opts.ignoreDeletes && e.operation !== "PUT" ? undefined : e;
   }
 
   /** Only the values the watch started with, then it stops (keys, history, purgeDeletes). */
@@ -120,7 +118,8 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
       const msgs = await this.#messages;
       if (this.#initDone) return;
       for await (const m of msgs) {
-        const { entry, last } = this.#step(m);
+        const last = this.#isLast(m);
+        const entry = this.#entryOf(m);
         if (entry) yield entry;
         if (last) return this.#markInit();
       }
@@ -131,7 +130,9 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
 
   async #runCallback(cb: (e: KvEntry<T>) => void | Promise<void>): Promise<void> {
     try {
-      for await (const { entry, last } of this.#steps()) {
+      for await (const m of await this.#messages) {
+        const last = this.#isLast(m);
+        const entry = this.#entryOf(m);
         if (entry) {
           try {
             await cb(entry);
@@ -167,22 +168,25 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
     if (this.opts.callback) throw new Error("this watch has a callback: it cannot also be iterated");
     if (this.#iterating) throw new Error("already iterating");
     this.#iterating = true;
-    const steps = this.#steps();
+    // straight on the consumer's iterator (no generator in between: one message, one entry)
+    let msgs: AsyncIterator<JsMsg> | undefined;
     // `initialized` resolves when the loop asks for the entry after the last initial one (its body
     // has run), or on the next turn of the event loop if the body awaits something first.
     let markNext = false;
     const next = async (): Promise<IteratorResult<KvEntry<T>>> => {
       if (markNext) this.#markInit();
       for (;;) {
-        let r: IteratorResult<{ entry?: KvEntry<T>; last: boolean }>;
+        let r: IteratorResult<JsMsg>;
         try {
-          r = await steps.next();
+          msgs ??= (await this.#messages)[Symbol.asyncIterator]();
+          r = await msgs.next();
         } catch (err) {
           this.#fail(err as Error);
           throw err;
         }
         if (r.done) return { value: undefined, done: true };
-        const { entry, last } = r.value;
+        const last = this.#isLast(r.value);
+        const entry = this.#entryOf(r.value);
         if (last && !entry) this.#markInit();
         if (!entry) continue;
         if (last) {
