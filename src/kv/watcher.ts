@@ -9,6 +9,11 @@ import { entryFromDelivered } from "./entry.js";
 import { checkKeyFilter } from "./validate.js";
 import type { KvEntry, KvWatchOptions } from "./types.js";
 
+/** Bytes a watcher pulls at a time (at least; see #start). */
+const WATCH_PULL_BYTES = 4 * 1024 * 1024;
+/** Room for a message's subject, reply and protocol framing beyond the server's max_payload. */
+const PULL_BYTES_MARGIN = 64 * 1024;
+
 export interface WatchTarget {
   js: JetStreamClient;
   stream: string;
@@ -76,7 +81,10 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
   async #start(oco: OrderedConsumerOptions, updatesOnly: boolean): Promise<ConsumerMessages> {
     const signal = this.signal;
     const oc = await this.t.js.consumers.get(this.t.stream, oco, signal ? { signal } : undefined);
-    const msgs = await oc.consume({ max_messages: 1024, ...(signal ? { signal } : {}) });
+    // pulls sized in bytes: memory stays bounded whatever the values' sizes, small entries come
+    // thousands per pull, and the largest message the server allows always fits
+    const maxBytes = Math.max(WATCH_PULL_BYTES, (this.t.js.nc.info?.max_payload ?? 0) + PULL_BYTES_MARGIN);
+    const msgs = await oc.consume({ max_bytes: maxBytes, ...(signal ? { signal } : {}) });
     const pending = oc.cachedInfo()?.num_pending ?? 0;
     this.#initPending = pending;
     if (updatesOnly || pending === 0) this.#markInit();
