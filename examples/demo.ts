@@ -1,8 +1,10 @@
-// `npm run demo`: shows tsnats working against a NATS server. Uses $NATS_URL (default
+// `npm run demo`: shows tsnats working against a NATS server (core NATS here; JetStream, Key-Value,
+// the Object Store and services in demo_modules.ts). Uses $NATS_URL (default
 // nats://127.0.0.1:4222) when a server answers there; otherwise starts a private nats-server
 // on a free loopback port and stops it at the end.
 import { connect, headers, JSONCodec, encoded, type NatsConnection } from "../src/index.js";
 import { startServer, type ServerHandle } from "../bench/server.js";
+import { modules } from "./demo_modules.js";
 
 const say = (s: string) => console.log(s);
 const title = (s: string) => console.log(`\n\x1b[1m== ${s}\x1b[0m`);
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
     await requestReply(nc, other);
     await withHeaders(nc);
     await drain(url);
+    await modules(nc, other);
     title("statistics");
     say(`  ${JSON.stringify(nc.stats())}`);
     await other.close();
