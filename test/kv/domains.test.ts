@@ -7,28 +7,9 @@ import { strict as assert } from "node:assert";
 import { connect, type NatsConnection } from "../../src/index.js";
 import { Kvm, type Bucket } from "../../src/kv/index.js";
 import { useCluster, useServer } from "../support/fixtures.js";
-import { until } from "../support/helpers.js";
 import { NatsLeafPair } from "../support/server.js";
-import { ApiSpy, collect, lines, Recorder, row, uniq } from "./helpers.js";
+import { ApiSpy, collect, eventually, lines, Recorder, row, uniq } from "./helpers.js";
 
-/** Polls `f` every 50 ms until it returns true (up to `ms`). */
-async function eventually(f: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  let ok = false;
-  let busy = false;
-  const t = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void f()
-      .then((v) => (ok = v))
-      .catch(() => undefined)
-      .finally(() => (busy = false));
-  }, 50);
-  try {
-    await until(() => ok, what, ms);
-  } finally {
-    clearInterval(t);
-  }
-}
 
 describe("KV across JetStream domains (leaf node)", () => {
   let pair: NatsLeafPair;

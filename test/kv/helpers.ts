@@ -210,3 +210,25 @@ export class GoKv {
 export async function goKv(): Promise<GoKv> {
   return new GoKv(await goProgram("go-kv", "kvinterop"));
 }
+
+/**
+ * Polls the async check `f` every `every` ms (one call at a time, errors count as false) until it
+ * returns true; fails with `what` after `ms`.
+ */
+export async function eventually(f: () => Promise<boolean>, what: string, ms = 10_000, every = 50): Promise<void> {
+  let ok = false;
+  let busy = false;
+  const t = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void f()
+      .then((v) => (ok = v))
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, every);
+  try {
+    await until(() => ok, what, ms);
+  } finally {
+    clearInterval(t);
+  }
+}

@@ -9,27 +9,8 @@ import type { NatsConnection } from "../../src/index.js";
 import { JetStreamApiError } from "../../src/jetstream/index.js";
 import { Kvm } from "../../src/kv/index.js";
 import { useServer } from "../support/fixtures.js";
-import { until } from "../support/helpers.js";
-import { collect, failsWith, lines, Recorder, row, uniq } from "./helpers.js";
+import { collect, eventually, failsWith, lines, Recorder, row, uniq } from "./helpers.js";
 
-/** Polls `f` every 100 ms until it returns true (up to `ms`). */
-async function eventually(f: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  let ok = false;
-  let busy = false;
-  const t = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void f()
-      .then((v) => (ok = v))
-      .catch(() => undefined)
-      .finally(() => (busy = false));
-  }, 100);
-  try {
-    await until(() => ok, what, ms);
-  } finally {
-    clearInterval(t);
-  }
-}
 
 describe("KV TTL and limit markers", () => {
   const srv = useServer({ server: { jetstream: true } });
