@@ -109,9 +109,12 @@ async function drain(url: string): Promise<void> {
 
 async function main(): Promise<void> {
   const { url, owned } = await findServer();
+  const conns: NatsConnection[] = [];
   try {
     const nc = await connect({ servers: url, name: "demo" });
+    conns.push(nc);
     const other = await connect({ servers: url, name: "demo-other" });
+    conns.push(other);
     say(`connected to ${nc.getServer()} (server ${nc.info?.server_name}, version ${nc.info?.version}), rtt ${(await nc.rtt()).toFixed(2)} ms`);
     await wildcards(nc);
     await queueGroup(nc, other);
@@ -121,9 +124,9 @@ async function main(): Promise<void> {
     await modules(nc, other);
     title("statistics");
     say(`  ${JSON.stringify(nc.stats())}`);
-    await other.close();
-    await nc.close();
   } finally {
+    // closed on failure too, so that the process ends
+    await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
     if (owned) {
       await owned.stop();
       say("\nstopped the nats-server this demo started");

@@ -89,6 +89,7 @@ async function service(nc: NatsConnection, client: NatsConnection): Promise<void
     },
   });
   try {
+    await nc.flush(); // the endpoint's subscription is at the server before another connection calls it
     const r = await client.request("math.add", JSON.stringify({ a: 2, b: 3 }));
     say(`  math.add {a:2,b:3} -> ${r.string()}`);
     for await (const info of new Svcm(client).client().info("adder")) {

@@ -10,7 +10,9 @@ import { checkKeyFilter } from "./validate.js";
 import type { KvEntry, KvWatchOptions } from "./types.js";
 
 /** Bytes a watcher pulls at a time (at least; see #start). */
-const WATCH_PULL_BYTES = 4 * 1024 * 1024;
+const WATCH_PULL_BYTES = 1024 * 1024;
+/** Messages a headers-only watcher pulls at a time. */
+const HEADERS_ONLY_PULL = 1024;
 /** Room for a message's subject, reply and protocol framing beyond the server's max_payload. */
 const PULL_BYTES_MARGIN = 64 * 1024;
 
@@ -81,10 +83,13 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
   async #start(oco: OrderedConsumerOptions, updatesOnly: boolean): Promise<ConsumerMessages> {
     const signal = this.signal;
     const oc = await this.t.js.consumers.get(this.t.stream, oco, signal ? { signal } : undefined);
-    // pulls sized in bytes: memory stays bounded whatever the values' sizes, small entries come
-    // thousands per pull, and the largest message the server allows always fits
-    const maxBytes = Math.max(WATCH_PULL_BYTES, (this.t.js.nc.info?.max_payload ?? 0) + PULL_BYTES_MARGIN);
-    const msgs = await oc.consume({ max_bytes: maxBytes, ...(signal ? { signal } : {}) });
+    // With values, pulls are sized in bytes: memory stays bounded whatever the values' sizes, small
+    // entries come thousands per pull, and the largest message the server allows always fits.
+    // Headers only (keys()), every message is small: a count keeps the objects per pull few.
+    const size = oco.headers_only
+      ? { max_messages: HEADERS_ONLY_PULL }
+      : { max_bytes: Math.max(WATCH_PULL_BYTES, (this.t.js.nc.info?.max_payload ?? 0) + PULL_BYTES_MARGIN) };
+    const msgs = await oc.consume({ ...size, ...(signal ? { signal } : {}) });
     const pending = oc.cachedInfo()?.num_pending ?? 0;
     this.#initPending = pending;
     if (updatesOnly || pending === 0) this.#markInit();
