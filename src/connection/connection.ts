@@ -51,6 +51,13 @@ interface Link {
 export interface PublishOptions {
   reply?: string;
   headers?: MsgHdrs;
+  /**
+   * Hand this frame (and everything buffered before it) to the socket at once instead of at the
+   * end of the current turn of the event loop: for a latency-critical message sent from the middle
+   * of a long synchronous loop (a JetStream pull request among the acks of the messages it asks
+   * for). Costs a write per call; the socket's backpressure still applies.
+   */
+  flush?: boolean;
 }
 
 export interface Stats {
@@ -408,7 +415,8 @@ export class NatsConnection implements ParserHandler {
     this.statsData.outMsgs++;
     this.statsData.outBytes += total;
     if (channels.publish.hasSubscribers) publishEvent(channels.publish, { subject, reply, size: total });
-    this.scheduleFlush();
+    if (opts?.flush === true) this.flushNow();
+    else this.scheduleFlush();
   }
 
   private scheduleFlush(): void {

@@ -154,7 +154,8 @@ export class PullEngine implements MessageSource {
     if (s.minAckPending !== undefined) body.min_ack_pending = s.minAckPending;
     if (s.priority !== undefined) body.priority = s.priority;
     try {
-      this.#nc.publish(this.#pullSubject, JSON.stringify(body), { reply: this.#inbox });
+      // flushed at once: the server starts on this pull while the messages already here are handled
+      this.#nc.publish(this.#pullSubject, JSON.stringify(body), { reply: this.#inbox, flush: true });
     } catch (err) {
       // closed or disconnected with a full buffer: the reconnect/close handlers take over
       this.out.notify({ type: "error", error: err as Error });
