@@ -7,6 +7,7 @@ export class HeartbeatMonitor {
   #lastTick = 0;
   #timer?: ReturnType<typeof setInterval>;
   #missed = 0;
+  #seen = false;
 
   /**
    * @param intervalMs the server's idle-heartbeat interval
@@ -21,16 +22,16 @@ export class HeartbeatMonitor {
   start(): void {
     this.#last = this.#lastTick = performance.now();
     this.#missed = 0;
+    this.#seen = false;
     if (this.#timer) return;
     const tick = Math.max(50, Math.floor(this.intervalMs / 2));
     this.#timer = setInterval(() => this.#check(tick), tick);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  /** Something arrived from the server. */
+  /** Something arrived from the server (called per message: only a flag, the check reads the clock). */
   ok(): void {
-    this.#last = performance.now();
-    this.#missed = 0;
+    this.#seen = true;
   }
 
   stop(): void {
@@ -46,6 +47,13 @@ export class HeartbeatMonitor {
     const now = performance.now();
     const late = now - this.#lastTick > tick * 3;
     this.#lastTick = now;
+    if (this.#seen) {
+      // something arrived since the last check (at most one tick ago)
+      this.#seen = false;
+      this.#last = now;
+      this.#missed = 0;
+      return;
+    }
     if (late) {
       // the event loop was blocked: what the server sent may not have been read yet
       this.#last = now;
