@@ -33,6 +33,9 @@ export class PullEngine implements MessageSource {
   #pendingMsgs = 0;
   #pendingBytes = 0;
   #bufferedBytes = 0;
+  get #bySize(): boolean {
+    return this.s.bytesMode || this.s.maxBytes > 0;
+  }
   #received = 0;
   #stopped = false;
   #connected = true;
@@ -109,7 +112,7 @@ export class PullEngine implements MessageSource {
   }
 
   consumed(m: JsMsg): void {
-    this.#bufferedBytes = Math.max(0, this.#bufferedBytes - m.size);
+    if (this.#bySize) this.#bufferedBytes = Math.max(0, this.#bufferedBytes - m.size);
     if (this.mode === "consume") this.#maybePull();
   }
 
@@ -180,7 +183,8 @@ export class PullEngine implements MessageSource {
     if (this.#stopped) return;
     this.#monitor.ok();
     const h = m.headers;
-    if (!m.reply && h && h.code > 0 && m.data.length === 0) {
+    // statuses carry a code and no reply (the reply, decoded only for a candidate, is checked last)
+    if (h && h.code > 0 && m.data.length === 0 && !m.reply) {
       this.#onStatus(m);
       return;
     }
@@ -189,10 +193,13 @@ export class PullEngine implements MessageSource {
     this.#noResponders = 0;
     this.#backoffMs = BACKOFF_START;
     this.#received++;
-    const size = jm.size;
     this.#pendingMsgs = Math.max(0, this.#pendingMsgs - 1);
-    if (this.s.bytesMode || this.s.maxBytes > 0) this.#pendingBytes = Math.max(0, this.#pendingBytes - size);
-    this.#bufferedBytes += size;
+    // sizes only matter to pulls sized in bytes (and decode the subject and reply to be had)
+    if (this.#bySize) {
+      const size = jm.size;
+      this.#pendingBytes = Math.max(0, this.#pendingBytes - size);
+      this.#bufferedBytes += size;
+    }
     const pin = h?.get("Nats-Pin-Id");
     if (pin && pin !== this.#pinId) {
       this.#pinId = pin;
