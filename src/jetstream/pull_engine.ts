@@ -124,7 +124,8 @@ export class PullEngine implements MessageSource {
   /** A new pull when what is outstanding (at the server and in the buffer) fell below the threshold. */
   #maybePull(): void {
     if (this.#stopped || !this.#connected || this.mode !== "consume") return;
-    const now = performance.now();
+    // the clock is read only while a backoff may still run (this runs for every message)
+    const now = this.#backoffUntil > 0 ? performance.now() : 0;
     if (now < this.#backoffUntil) {
       this.#retryTimer ??= setTimeout(() => {
         this.#retryTimer = undefined;
@@ -132,6 +133,7 @@ export class PullEngine implements MessageSource {
       }, this.#backoffUntil - now);
       return;
     }
+    this.#backoffUntil = 0;
     const s = this.s;
     if (s.bytesMode) {
       const outstanding = this.#pendingBytes + this.#bufferedBytes;
