@@ -72,10 +72,22 @@ describe("publishAsync while the stream leader is killed (R3)", () => {
     await leader.restart();
     const inbox = nc.createInbox();
     const sub = nc.subscribe(inbox);
-    await jsm.consumers.add("R3", { name: "check", deliver_subject: inbox, ack_policy: "none", deliver_policy: "all" });
+    // the restarted node rejoins (and the meta group may elect a leader) meanwhile: API calls are
+    // retried until the cluster answers (creating the same consumer again is idempotent)
+    const settledCall = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await call();
+        } catch (err) {
+          if (attempt >= 12) throw new Error(`${what}: the cluster did not answer after ${attempt} attempts`, { cause: err });
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    };
+    await settledCall("consumer create", () => jsm.consumers.add("R3", { name: "check", deliver_subject: inbox, ack_policy: "none", deliver_policy: "all" }, { timeout: 5_000 }));
     const seen = new Map<string, number>();
     let stored = 0;
-    const total = (await jsm.streams.info("R3")).state.messages;
+    const total = (await settledCall("stream info", () => jsm.streams.info("R3", undefined, { timeout: 5_000 }))).state.messages;
     for await (const m of sub) {
       const id = m.headers?.get("Nats-Msg-Id") ?? "";
       seen.set(id, (seen.get(id) ?? 0) + 1);
