@@ -158,11 +158,7 @@ func checkConsumer(c jetstream.Consumer, total uint64, ack jetstream.AckPolicy) 
 }
 
 func (b *bench) runJsConsume(r *result, ordered bool) error {
-	nc, err := b.open("js")
-	if err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
+	nc, js, err := b.openJS("js")
 	if err != nil {
 		return err
 	}
@@ -227,11 +223,7 @@ func (b *bench) runJsConsume(r *result, ordered bool) error {
 }
 
 func (b *bench) runJsFetch(r *result) error {
-	nc, err := b.open("js")
-	if err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
+	nc, js, err := b.openJS("js")
 	if err != nil {
 		return err
 	}

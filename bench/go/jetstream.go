@@ -48,13 +48,31 @@ func (b *bench) streamName() string {
 	return "BENCH_" + streamNameUnsafe.ReplaceAllString(b.tag, "_")
 }
 
+// openJS opens a connection for `role` with a jetstream.JetStream on it (default options).
+func (b *bench) openJS(role string) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := b.open(role)
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+// storageType is the -storage flag as a jetstream.StorageType.
+func (b *bench) storageType() jetstream.StorageType {
+	if b.storage == "file" {
+		return jetstream.FileStorage
+	}
+	return jetstream.MemoryStorage
+}
+
 // withStream creates the run's stream, runs body (which returns how many messages the stream
 // should then hold), checks that it does, and deletes the stream.
 func (b *bench) withStream(js jetstream.JetStream, allowAtomic bool, body func() (uint64, error)) error {
-	storage := jetstream.MemoryStorage
-	if b.storage == "file" {
-		storage = jetstream.FileStorage
-	}
+	storage := b.storageType()
 	name := b.streamName()
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
@@ -92,11 +110,7 @@ func latencies(r *result, lat []time.Duration) {
 }
 
 func (b *bench) runJsPub(r *result) error {
-	nc, err := b.open("js")
-	if err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
+	_, js, err := b.openJS("js")
 	if err != nil {
 		return err
 	}
@@ -244,11 +258,7 @@ func (b *bench) publishBatch(nc *nats.Conn) error {
 }
 
 func (b *bench) runJsBatch(r *result) error {
-	nc, err := b.open("js")
-	if err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
+	nc, js, err := b.openJS("js")
 	if err != nil {
 		return err
 	}

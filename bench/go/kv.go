@@ -45,18 +45,11 @@ type bucketRun struct {
 
 // withBucket creates the run's bucket, runs body and deletes the bucket.
 func (b *bench) withBucket(body func(br *bucketRun) error) error {
-	nc, err := b.open("kv")
+	nc, js, err := b.openJS("kv")
 	if err != nil {
 		return err
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	storage := jetstream.MemoryStorage
-	if b.storage == "file" {
-		storage = jetstream.FileStorage
-	}
+	storage := b.storageType()
 	name := b.streamName()
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()

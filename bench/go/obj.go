@@ -26,18 +26,11 @@ const objChunk = 128 * 1024
 
 // withObjStore creates the run's bucket, runs body and deletes the bucket.
 func (b *bench) withObjStore(body func(obs jetstream.ObjectStore) error) error {
-	nc, err := b.open("obj")
+	_, js, err := b.openJS("obj")
 	if err != nil {
 		return err
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	storage := jetstream.MemoryStorage
-	if b.storage == "file" {
-		storage = jetstream.FileStorage
-	}
+	storage := b.storageType()
 	name := b.streamName()
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
