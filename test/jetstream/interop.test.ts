@@ -7,22 +7,20 @@
 //   nats.js: @nats-io/transport-node + @nats-io/jetstream (v3, devDependencies), in this process.
 //   nats.go: test/go, built by test/support/go_client.ts and run once per operation. When Go or the
 //            module proxy is missing, the cases that need nats.go fail saying why (never skipped).
-import { describe, it, before, after } from "node:test";
+import { describe, it, before } from "node:test";
 import { strict as assert } from "node:assert";
-import { connect as natsJsConnect, headers as natsJsHeaders, type NatsConnection as NatsJsConnection } from "@nats-io/transport-node";
+import { headers as natsJsHeaders } from "@nats-io/transport-node";
 import {
-  jetstream as natsJsJetStream,
-  jetstreamManager as natsJsJetStreamManager,
   StorageType,
   type JetStreamClient as NatsJsJetStreamClient,
   type JetStreamManager as NatsJsJetStreamManager,
   type PubAck as NatsJsPubAck,
 } from "@nats-io/jetstream";
 import { headers, type NatsConnection, type Subscription } from "../../src/index.js";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck, type StoredMsg } from "../../src/jetstream/index.js";
-import { useServer } from "../support/fixtures.js";
+import { type JetStreamClient, type JetStreamManager, type PubAck, type StoredMsg } from "../../src/jetstream/index.js";
 import { until } from "../support/helpers.js";
 import { goInterop, type GoStoredMsg } from "../support/go_client.js";
+import { useInteropClients } from "./interop_fixture.js";
 import { uniq, untilMessages, userMeta } from "./helpers.js";
 
 const enc = new TextEncoder();
@@ -163,27 +161,14 @@ class GetPathSpy {
 }
 
 describe("JetStream interop with nats.js and nats.go", () => {
-  // nats.js connections, closed by this hook; registered before useServer's so that it runs first
-  // (after hooks run in the order they were added), while the server is still up.
-  const natsJsConns: NatsJsConnection[] = [];
-  after(async () => {
-    await Promise.all(natsJsConns.splice(0).map((c) => c.close().catch(() => undefined)));
-  });
-  const srv = useServer({ server: { jetstream: true } });
-  let nc: NatsConnection;
+  const clients = useInteropClients("interop-natsjs");
+  const srv = clients.srv;
   let js: JetStreamClient;
   let jsm: JetStreamManager;
   let njs: NatsJsJetStreamClient;
   let njsm: NatsJsJetStreamManager;
-
-  before(async () => {
-    nc = await srv.connect();
-    js = jetstream(nc);
-    jsm = await jetstreamManager(nc);
-    const other = await natsJsConnect({ servers: srv.url, name: "interop-natsjs" });
-    natsJsConns.push(other);
-    njs = natsJsJetStream(other);
-    njsm = await natsJsJetStreamManager(other);
+  before(() => {
+    ({ js, jsm, njs, njsm } = clients);
   });
 
   describe("tsnats publishes, nats.js and nats.go read", () => {

@@ -5,38 +5,25 @@
 //   nats.js: @nats-io/transport-node + @nats-io/jetstream (v3, devDependencies), in this process.
 //   nats.go: test/go (jsinterop addconsumer / fetchack), built by test/support/go_client.ts. When Go
 //            is missing, the cases that need it fail saying why (never skipped).
-import { describe, it, before, after } from "node:test";
+import { describe, it, before } from "node:test";
 import { strict as assert } from "node:assert";
-import { connect as natsJsConnect, type NatsConnection as NatsJsConnection } from "@nats-io/transport-node";
-import { AckPolicy, jetstream as natsJsJetStream, jetstreamManager as natsJsJetStreamManager, type JetStreamClient as NatsJsJetStreamClient, type JetStreamManager as NatsJsJetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "../../src/index.js";
-import { jetstream, jetstreamManager, type ConsumerInfo, type JetStreamClient, type JetStreamManager } from "../../src/jetstream/index.js";
-import { useServer } from "../support/fixtures.js";
+import { AckPolicy, type JetStreamClient as NatsJsJetStreamClient, type JetStreamManager as NatsJsJetStreamManager } from "@nats-io/jetstream";
+import { type ConsumerInfo, type JetStreamClient, type JetStreamManager } from "../../src/jetstream/index.js";
 import { goInterop } from "../support/go_client.js";
+import { useInteropClients } from "./interop_fixture.js";
 import { uniq, userMeta } from "./helpers.js";
 
 const COUNT = 10;
 
 describe("consumer interop with nats.js and nats.go", () => {
-  const natsJsConns: NatsJsConnection[] = [];
-  after(async () => {
-    await Promise.all(natsJsConns.splice(0).map((c) => c.close().catch(() => undefined)));
-  });
-  const srv = useServer({ server: { jetstream: true } });
-  let nc: NatsConnection;
+  const clients = useInteropClients("interop-natsjs-consumers");
+  const srv = clients.srv;
   let js: JetStreamClient;
   let jsm: JetStreamManager;
   let njs: NatsJsJetStreamClient;
   let njsm: NatsJsJetStreamManager;
-
-  before(async () => {
-    nc = await srv.connect();
-    js = jetstream(nc);
-    jsm = await jetstreamManager(nc);
-    const other = await natsJsConnect({ servers: srv.url, name: "interop-natsjs-consumers" });
-    natsJsConns.push(other);
-    njs = natsJsJetStream(other);
-    njsm = await natsJsJetStreamManager(other);
+  before(() => {
+    ({ js, jsm, njs, njsm } = clients);
   });
 
   /** A stream with COUNT messages `<name>.m` carrying "0".."COUNT-1". */
