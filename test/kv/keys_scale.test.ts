@@ -90,6 +90,9 @@ describe(`KV keys() over ${KEYS.toLocaleString("en")} keys`, { timeout: 120_000 
     const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     t.diagnostic(`RSS growth ${mib(peak - base)} (${mib(held - base)} held after collections), ${bytesIn} bytes in, first key after ${atFirst?.inMsgs} messages`);
     assert.ok(held - base < VALUE_BYTES / 16, `RSS held ${mib(held - base)} more while listing ${mib(VALUE_BYTES)} of values`);
-    assert.ok(peak - base < VALUE_BYTES / 4, `RSS grew ${mib(peak - base)} (garbage included) while listing ${mib(VALUE_BYTES)} of values`);
+    // the peak counts uncollected garbage, which depends on when V8 collects (other test files run
+    // beside this one): 21-49 MiB seen in full runs. Half the values' size still shows that they
+    // were never held; the bound that matters is the one after collections above.
+    assert.ok(peak - base < VALUE_BYTES / 2, `RSS grew ${mib(peak - base)} (garbage included) while listing ${mib(VALUE_BYTES)} of values`);
   });
 });
