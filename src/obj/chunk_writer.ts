@@ -39,6 +39,14 @@ export function isPushBack(err: unknown): boolean {
   return (err as { code?: unknown })?.code === "NO_STREAM_RESPONSE";
 }
 
+/**
+ * The server is still storing chunks sent before (it was busy or frozen): the count keeps moving
+ * while they are removed. Push-back like a timeout: the caller backs off and tries again.
+ */
+function stillStoring(what: string): TimeoutError {
+  return new TimeoutError(`could not remove ${what} after ${TRIM_ATTEMPTS} attempts: the server is still storing chunks sent earlier`);
+}
+
 // shared with the JetStream and Key-Value calls that take `{ timeout?, signal? }` (src/util/abort.ts)
 export { abortable, pause };
 
@@ -197,7 +205,7 @@ export class ChunkWriter {
       if (n < this.#confirmed) throw new BadObjectError(`chunks of the object being put were removed by someone else (${n} of ${this.#confirmed} left)`);
       await this.#deleteAfter(this.#lastSeq);
     }
-    throw new BadObjectError(`could not remove the chunks stored out of order after ${TRIM_ATTEMPTS} attempts`);
+    throw stillStoring("the chunks stored out of order");
   }
 
   /** A chunk that timed out may have been stored later: anything not confirmed goes. */
@@ -209,6 +217,6 @@ export class ChunkWriter {
       if (n < this.#confirmed) throw new BadObjectError(`chunks of the object being put were removed by someone else (${n} of ${this.#confirmed} left)`);
       await this.#deleteAfter(u.from, u.seqs);
     }
-    throw new BadObjectError(`could not remove stray chunks after ${TRIM_ATTEMPTS} attempts`);
+    throw stillStoring("stray chunks");
   }
 }
