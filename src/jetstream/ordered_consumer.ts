@@ -1,19 +1,22 @@
 // The ordered consumer (ADR-17, pull variant): an ephemeral, in-memory consumer with no acks that is
 // recreated from the last stream sequence + 1 whenever something goes wrong (a sequence gap, the
 // consumer deleted, heartbeats lost, the server restarted), one reset at a time.
-import { nuid } from "../core.js";
+import { nuid, TimeoutError } from "../core.js";
 import { abortReason } from "../util/errors.js";
 import { pause, throwIfAborted } from "../util/abort.js";
 import type { ApiCallOptions, JsApi } from "./api.js";
 import { ConsumerMessages } from "./consumer_messages.js";
 import { consumerConfigToWire, consumerInfoFromWire } from "./durations.js";
-import { StreamNotFoundError } from "./errors.js";
+import { ConsumerNotFoundError, StreamNotFoundError } from "./errors.js";
 import { requireFeature } from "./features.js";
 import type { JsMsg } from "./jsmsg.js";
 import { PullEngine } from "./pull_engine.js";
 import { pullSettings, type ConsumeOptions, type FetchOptions, type NextOptions, type PullSettings } from "./pull_options.js";
 import { checkFilter, checkKeys, checkName } from "./validate.js";
 import type { ConsumerConfig, ConsumerInfo, DeliverPolicy, ReplayPolicy } from "./types.js";
+
+/** How many times the delete of an abandoned consumer is tried (see #deleteAbandoned). */
+const ABANDONED_DELETE_ATTEMPTS = 6;
 
 export interface OrderedConsumerOptions {
   filter_subjects?: string | string[];
@@ -172,6 +175,23 @@ export class OrderedConsumer {
     this.api.request(`CONSUMER.DELETE.${this.stream}.${name}`).catch(() => undefined);
   }
 
+  /**
+   * Deletes a consumer whose creation was abandoned. The server may apply that creation after
+   * this delete (it was frozen or busy, and handles API requests concurrently), so a delete that
+   * finds nothing, or gets no answer, is tried again a few times.
+   */
+  async #deleteAbandoned(name: string): Promise<void> {
+    for (let attempt = 1; attempt <= ABANDONED_DELETE_ATTEMPTS; attempt++) {
+      try {
+        await this.api.request(`CONSUMER.DELETE.${this.stream}.${name}`);
+        return;
+      } catch (err) {
+        if (this.api.nc.isClosed() || !(err instanceof ConsumerNotFoundError || err instanceof TimeoutError)) return;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
   /** One reset at a time: leave the current consumer, create the next from the last sequence + 1. */
   #reset(s: PullSettings, out: ConsumerMessages, handedOff = false): void {
     if (this.#resetting || this.#stopped) return;
@@ -204,7 +224,7 @@ export class OrderedConsumer {
     let wait = RESET_BACKOFF_START;
     const aborted = (): Error => {
       // a creation was sent and may still be applied: do not leave that consumer behind
-      this.api.request(`CONSUMER.DELETE.${this.stream}.${name}`).catch(() => undefined);
+      void this.#deleteAbandoned(name);
       return abortReason(signal!);
     };
     for (;;) {

@@ -21,9 +21,9 @@ describe("JetStream calls take { timeout?, signal? }", () => {
   let out: Outgoing;
   let c: PullConsumer;
   const frozen = (fn: () => Promise<void>): Promise<void> => whileFrozen(srv.server, fn);
-  /** True once the consumer does not exist (polled for up to 2 s). */
+  /** True once the consumer does not exist (polled for up to 6 s). */
   const consumerGone = async (stream: string, name: string): Promise<boolean> => {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       const gone = await jsm.consumers.info(stream, name).then(
         () => false,
         (e: unknown) => (e as { code?: string }).code === "CONSUMER_NOT_FOUND",
