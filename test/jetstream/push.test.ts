@@ -215,7 +215,7 @@ describe("push consumer across a server restart", () => {
     for await (const m of msgs) {
       got.push(m.string());
       await m.ackAck();
-      if (got.length === 5) {
+      if (got.length === 5 && got[4] === "m5") {
         await srv.killAndWait(nc);
         await srv.restartAndWait(nc);
         for (let i = 6; i <= 10; i++) {
@@ -231,9 +231,11 @@ describe("push consumer across a server restart", () => {
           }
         }
       }
-      if (got.length === 10) break;
+      if (new Set(got).size === 10) break;
     }
-    assert.deepEqual(got, Array.from({ length: 10 }, (_, i) => `m${i + 1}`));
+    // at least once: acks confirmed just before a SIGKILL may not have reached the file store's
+    // disk, so the server can deliver those messages again after the restart (never skip one)
+    assert.deepEqual([...new Set(got)], Array.from({ length: 10 }, (_, i) => `m${i + 1}`));
     assert.ok(statuses.some((s) => s.type === "reconnected"), JSON.stringify(statuses.map((s) => s.type)));
     assert.equal(await msgs.closed(), null);
   });
