@@ -322,6 +322,7 @@ export class NatsConnection implements ParserHandler {
     }
     const unsent = this.out.length;
     this.out.reset();
+    this.out.dispose();
     if (unsent > 0) {
       // closed while disconnected: publishes accepted into the reconnect buffer are not sent
       this.emit({ type: "error", error: new NatsError("UNSENT_MESSAGES", `connection closed with ${unsent} bytes of buffered publishes that were never sent`) });

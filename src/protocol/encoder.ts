@@ -40,13 +40,19 @@ interface Chunk {
 /** Writes one chunk; `done` is called once the bytes may be reused. Returns false to pause. */
 export type ChunkWriter = (bytes: Uint8Array, done: () => void) => boolean;
 
+/** Slabs the pool keeps for good. */
 const POOL_SIZE = 8;
+/** How long slabs beyond POOL_SIZE stay pooled after the last burst that needed new ones. */
+const POOL_LINGER_MS = 1_000;
 
 /**
  * The outbound buffer. Frames are encoded straight into slabs of memory. A full slab is sealed
  * into the list of chunks waiting to be written (nothing is ever copied to grow the buffer), and
- * a slab goes back to a small pool once the transport reports its chunks written, so steady
- * publishing reuses the same warm memory instead of allocating (and page-faulting) new memory.
+ * a slab goes back to a pool once the transport reports its chunks written, so steady publishing
+ * reuses the same warm memory instead of allocating (and page-faulting) new memory. A publisher
+ * that outruns the socket makes the buffer grow; the slabs of that growth stay pooled while such
+ * bursts keep coming (each burst would otherwise allocate them again, and the garbage collector
+ * run for them), and are let go once none has needed a new slab for POOL_LINGER_MS.
  */
 export class OutboundBuffer {
   private slab: Slab = { buf: allocBytes(SLAB), refs: 0, big: false };
@@ -64,6 +70,15 @@ export class OutboundBuffer {
   private lineSize = -1;
   private cachedLine?: Uint8Array;
   private readonly releasers = new Map<Slab, () => void>();
+  /** A slab was allocated since the pool's trim timer last ran. */
+  private grew = false;
+  private trimTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+
+  /** Slabs waiting in the pool for reuse. */
+  get pooled(): number {
+    return this.pool.length;
+  }
 
   /** Bytes encoded and not yet handed to the transport. */
   get length(): number {
@@ -151,7 +166,34 @@ export class OutboundBuffer {
 
   private recycle(slab: Slab): void {
     this.releasers.delete(slab);
-    if (!slab.big && this.pool.length < POOL_SIZE) this.pool.push(slab.buf);
+    if (slab.big || this.disposed) return;
+    this.pool.push(slab.buf);
+    if (this.pool.length > POOL_SIZE && this.trimTimer === undefined) this.scheduleTrim();
+  }
+
+  private scheduleTrim(): void {
+    const timer = setTimeout(this.trim, POOL_LINGER_MS);
+    (timer as { unref?: () => void }).unref?.();
+    this.trimTimer = timer;
+  }
+
+  /** Lets the slabs beyond POOL_SIZE go once no burst has needed a new slab for a while. */
+  private readonly trim = (): void => {
+    this.trimTimer = undefined;
+    if (this.grew) {
+      this.grew = false;
+      if (this.pool.length > POOL_SIZE) this.scheduleTrim();
+      return;
+    }
+    if (this.pool.length > POOL_SIZE) this.pool.length = POOL_SIZE;
+  };
+
+  /** Stops the pool's trim timer and lets every pooled slab go (the connection is closed). */
+  dispose(): void {
+    this.disposed = true;
+    if (this.trimTimer !== undefined) clearTimeout(this.trimTimer);
+    this.trimTimer = undefined;
+    this.pool.length = 0;
   }
 
   private ensure(n: number): void {
@@ -161,7 +203,12 @@ export class OutboundBuffer {
     // the old slab is free unless chunks of it are waiting or being written
     if (old.refs === 0) this.recycle(old);
     const big = n > SLAB;
-    this.slab = { buf: big ? allocBytes(n) : (this.pool.pop() ?? allocBytes(SLAB)), refs: 0, big };
+    let buf = big ? undefined : this.pool.pop();
+    if (buf === undefined) {
+      buf = allocBytes(big ? n : SLAB);
+      this.grew = true;
+    }
+    this.slab = { buf, refs: 0, big };
     this.buf = this.slab.buf;
     this.start = 0;
     this.pos = 0;

@@ -1,5 +1,5 @@
 // Unit tests of the outbound frame encoder (OutboundBuffer). No server needed.
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import { strict as assert } from "node:assert";
 import { OutboundBuffer, payloadLength } from "../../src/protocol/encoder.js";
 import { headers } from "../../src/protocol/headers.js";
@@ -289,6 +289,67 @@ describe("OutboundBuffer writeTo and slab reuse", () => {
     }
     // 20 rounds of ~200 KiB would need many slabs without reuse
     assert.ok(buffers.size <= 10, `used ${buffers.size} distinct slabs`);
+  });
+});
+
+describe("OutboundBuffer slab pool", () => {
+  /** Publishes about `slabs` slabs' worth and hands everything out; returns the release calls. */
+  function burst(ob: OutboundBuffer, slabs: number, buffers: Set<ArrayBufferLike>): (() => void)[] {
+    const payload = "p".repeat(16 * 1024);
+    for (let i = 0; i < slabs * 15; i++) pubStr(ob, "burst", undefined, payload);
+    const dones: (() => void)[] = [];
+    ob.writeTo((b, done) => {
+      buffers.add(b.buffer);
+      dones.push(done);
+      return true;
+    });
+    return dones;
+  }
+
+  it("keeps the slabs of a burst for the next burst, then lets them go once bursts stop", () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    try {
+      const ob = new OutboundBuffer();
+      const buffers = new Set<ArrayBufferLike>();
+      for (const d of burst(ob, 40, buffers)) d();
+      const first = buffers.size;
+      assert.ok(first >= 40, `first burst used ${first} slabs`);
+      assert.ok(ob.pooled >= 39, `pooled ${ob.pooled}`);
+      // a second burst within the linger time reuses them: (almost) no new slab
+      for (const d of burst(ob, 40, buffers)) d();
+      assert.ok(buffers.size <= first + 1, `second burst allocated ${buffers.size - first} new slabs`);
+      // once a whole linger period passes without a new slab, the pool is cut back to 8
+      mock.timers.tick(1_000);
+      mock.timers.tick(1_000);
+      assert.equal(ob.pooled, 8);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it("a burst that keeps needing new slabs keeps its pool", () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    try {
+      const ob = new OutboundBuffer();
+      const buffers = new Set<ArrayBufferLike>();
+      for (const d of burst(ob, 20, buffers)) d();
+      // a bigger burst needs new slabs before the timer runs: the pool is kept a while longer
+      for (const d of burst(ob, 30, buffers)) d();
+      mock.timers.tick(1_000);
+      assert.ok(ob.pooled > 8, `pooled ${ob.pooled}`);
+      mock.timers.tick(1_000);
+      assert.equal(ob.pooled, 8);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it("dispose() empties the pool and pools nothing released later", () => {
+    const ob = new OutboundBuffer();
+    const dones = burst(ob, 12, new Set());
+    ob.dispose();
+    for (const d of dones) d();
+    assert.equal(ob.pooled, 0);
   });
 });
 
