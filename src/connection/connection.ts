@@ -78,6 +78,8 @@ export class NatsConnection implements ParserHandler {
   private link?: Link;
   private readonly out = new OutboundBuffer();
   private flushScheduled = false;
+  /** A message handed over while the current chunk was parsed still refers to the chunk's memory. */
+  private chunkHeld = false;
   /** A flush already went out on a microtask in this turn of the event loop. */
   private flushedThisTurn = false;
   private blocked = false;
@@ -173,12 +175,14 @@ export class NatsConnection implements ParserHandler {
     const events: TransportEvents = {
       data: (chunk) => {
         this.dispatcher.startSlice();
+        this.chunkHeld = false;
         try {
           parser.parse(chunk);
         } catch (err) {
           if (holder.link && this.link === holder.link) this.lost(err as Error);
           else hs.fail(err);
         }
+        return this.chunkHeld;
       },
       close: (err) => {
         if (holder.link && this.link === holder.link) this.lost(err ?? new ConnectionError("connection closed"));
@@ -588,6 +592,8 @@ export class NatsConnection implements ParserHandler {
     if (sub === undefined || sub.dropIfFull(de - ds)) return;
     const msg = new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, buf, ds, de);
     sub.deliver(msg);
+    // a message queued by the subscription was copied; one handed over still views the chunk read
+    if (!msg.detached) this.chunkHeld = true;
     if (sub.max !== undefined && sub.received >= sub.max) {
       this.subs.delete(sid);
       // the server does not count its own no-responders status toward the max

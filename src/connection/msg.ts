@@ -50,6 +50,9 @@ export class InboundMsg implements Msg {
     private de: number,
   ) {}
 
+  /** detach() was called: the message no longer refers to the chunk it was parsed from. */
+  detached = false;
+
   /** Bytes of header block + payload. */
   get size(): number {
     return this.de - this.ds;
@@ -65,6 +68,7 @@ export class InboundMsg implements Msg {
    * other messages): used when the message is queued, so pending limits bound real memory.
    */
   detach(): void {
+    this.detached = true;
     this._subject ??= decodeUtf8(this.line, this.ss, this.se);
     if (this._reply === undefined) this._reply = this.re > this.rs ? decodeUtf8(this.line, this.rs, this.re) : null;
     this.line = EMPTY;

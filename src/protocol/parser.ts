@@ -125,9 +125,31 @@ export class Parser {
           i = end + 2;
         } else {
           i = this.continuePayload(chunk, i);
-          if (this.state !== STATE_OP) return;
+          if (this.state !== STATE_OP) {
+            this.ownLine(chunk);
+            return;
+          }
         }
       }
+    }
+  }
+
+  /**
+   * The message continues in the next chunk: its control line's subject and reply are copied out
+   * of `chunk`, whose memory the transport may reuse for that next read.
+   */
+  private ownLine(chunk: Uint8Array): void {
+    if (this.line !== chunk) return;
+    const start = this.ss;
+    const end = this.re > this.rs ? this.re : this.se;
+    const copy = new Uint8Array(end - start);
+    copy.set(chunk.subarray(start, end));
+    this.line = copy;
+    this.ss = 0;
+    this.se -= start;
+    if (this.re > this.rs) {
+      this.rs -= start;
+      this.re -= start;
     }
   }
 
@@ -163,8 +185,10 @@ export class Parser {
 
   private savePartial(chunk: Uint8Array, start: number, end: number): void {
     if (start >= end) return;
-    // copy: the transport may reuse or we may hold many chunks otherwise
-    this.partial.push(chunk.slice(start, end));
+    // a real copy (Buffer#slice would share memory): the transport may reuse the chunk's memory
+    const part = new Uint8Array(end - start);
+    part.set(chunk.subarray(start, end));
+    this.partial.push(part);
     this.partialLen += end - start;
     if (this.partialLen > MAX_CONTROL_LINE) throw new ProtocolError(`control line longer than ${MAX_CONTROL_LINE} bytes`);
     // reject garbage early, without waiting for a line end that may never come

@@ -3,9 +3,27 @@ import { ConnectionError, TimeoutError, TlsError } from "../util/errors.js";
 import type { Endpoint, TlsOptions, Transport, TransportConnectOptions, TransportEvents } from "./transport.js";
 import { connectTlsFirst, upgradeSocket } from "./tls.js";
 
-/** A TCP connection (node:net), upgradable to TLS after the server's INFO. */
+/** Size of the memory a plain TCP socket reads into (Node's own default read size). */
+const READ_SIZE = 64 * 1024;
+/**
+ * Reads smaller than this are copied to memory of their exact size before they are parsed, as
+ * Node does for every read: a message kept by the application then holds only its own read,
+ * never a whole READ_SIZE buffer.
+ */
+const COPY_BELOW = 8 * 1024;
+
+/**
+ * A TCP connection (node:net), upgradable to TLS after the server's INFO.
+ *
+ * A plain socket reads into memory of its own (`onread`), not into a new buffer per read: that
+ * skips the stream machinery of 'data' events, and the memory is reused for the next read unless
+ * a message was handed to the application as a view of it. A subscriber that drops or queues
+ * (copies) what it reads then allocates nothing per read, instead of leaving every 64 KiB read
+ * for the garbage collector. TLS sockets read through Node's streams.
+ */
 export class TcpTransport implements Transport {
   private socket: Socket;
+  private readBuf: Uint8Array | undefined;
   private closedFlag = false;
   encrypted = false;
   readonly canUpgrade = true;
@@ -26,7 +44,18 @@ export class TcpTransport implements Transport {
       });
     }
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: server.hostname, port: server.port, noDelay: true });
+      const holder: { t?: TcpTransport } = {};
+      const socket = netConnect({
+        host: server.hostname,
+        port: server.port,
+        noDelay: true,
+        // nothing is read before 'connect', where the transport is made
+        onread: { buffer: () => holder.t?.readBuffer() ?? Buffer.allocUnsafeSlow(READ_SIZE), callback: (n, buf) => {
+            holder.t?.onRead(n, buf);
+            return true;
+          },
+        },
+      });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError(`timed out connecting to ${server.hostport} after ${opts.timeout} ms`, { cause: new TimeoutError(`connect timeout (${opts.timeout} ms)`) }));
@@ -40,12 +69,30 @@ export class TcpTransport implements Transport {
       socket.once("connect", () => {
         clearTimeout(timer);
         socket.off("error", onError);
-        resolve(new TcpTransport(socket, events));
+        holder.t = new TcpTransport(socket, events);
+        resolve(holder.t);
       });
     });
   }
 
+  private readBuffer(): Uint8Array {
+    return (this.readBuf ??= Buffer.allocUnsafeSlow(READ_SIZE));
+  }
+
+  private onRead(n: number, buf: Uint8Array): void {
+    if (this.closedFlag || n <= 0) return;
+    if (n < COPY_BELOW) {
+      const copy = new Uint8Array(n);
+      copy.set(buf.subarray(0, n));
+      this.events.data(copy);
+    } else if (this.events.data(buf.subarray(0, n)) === true && buf === this.readBuf) {
+      // the application holds views of this memory: the next read goes to new memory
+      this.readBuf = undefined;
+    }
+  }
+
   private attach(socket: Socket): void {
+    // a socket opened with `onread` never emits 'data'; a TLS socket does
     socket.on("data", (chunk: Uint8Array) => this.events.data(chunk));
     socket.on("drain", () => this.events.drain());
     socket.on("error", (err) => {

@@ -31,7 +31,12 @@ export interface TlsOptions {
 
 /** Where a transport reports what happens to it. */
 export interface TransportEvents {
-  data(chunk: Uint8Array): void;
+  /**
+   * Bytes read. Returns true when something still refers to `chunk`'s memory after the call (a
+   * message handed to the application as a view of it); a transport that reads into reusable
+   * memory then uses new memory for its next read, and may reuse `chunk` otherwise.
+   */
+  data(chunk: Uint8Array): boolean | void;
   /** The transport is gone; `err` when it failed rather than ended normally. */
   close(err?: Error): void;
   /** The transport can take writes again after `write()` returned false. */

@@ -135,7 +135,59 @@ const FRAMES: { name: string; wire: string; ev: Ev }[] = [
 const STREAM = bytes(FRAMES.map((f) => f.wire).join(""));
 const STREAM_EVENTS = FRAMES.map((f) => f.ev);
 
+/**
+ * Feeds `input` cut at `cuts` through ONE buffer that is overwritten after every parse call, as
+ * the TCP transport reuses its read memory. What views the chunk being parsed is decoded at once
+ * (the connection copies such messages or marks the chunk held); anything else the parser hands
+ * over (a payload or control line that spanned reads) must be the parser's own copy, and is
+ * decoded only after all feeding.
+ */
+function feedReused(input: Uint8Array, cuts: number[]): Ev[] {
+  const out: (Ev | (() => Ev))[] = [];
+  const mem = new Uint8Array(input.length + 1);
+  let current: Uint8Array = mem;
+  const handler: ParserHandler = {
+    onMsg(sid, line, ss, se, rs, re, hdrLen, buf, start, end) {
+      const decode = (): Ev => ({
+        t: "msg",
+        sid,
+        subject: td.decode(line.subarray(ss, se)),
+        reply: re > rs ? td.decode(line.subarray(rs, re)) : undefined,
+        hdrLen,
+        data: Buffer.from(buf.subarray(start, end)).toString("latin1"),
+      });
+      if (line.buffer === current.buffer || buf.buffer === current.buffer) out.push(decode());
+      else out.push(decode);
+    },
+    onInfo: (json) => out.push({ t: "info", json }),
+    onPing: () => out.push({ t: "ping" }),
+    onPong: () => out.push({ t: "pong" }),
+    onOk: () => out.push({ t: "ok" }),
+    onErr: (text) => out.push({ t: "err", text }),
+  };
+  const p = new Parser(handler);
+  let prev = 0;
+  for (const c of [...cuts, input.length]) {
+    current = mem.subarray(0, c - prev);
+    current.set(input.subarray(prev, c));
+    p.parse(current);
+    mem.fill(0x58); // 'X': the next read overwrites this memory
+    prev = c;
+  }
+  return out.map((e) => (typeof e === "function" ? e() : e));
+}
+
 describe("Parser: frames", () => {
+  it("reused read memory: every frame split at every offset, and the whole stream byte by byte", () => {
+    for (const f of FRAMES) {
+      const wire = bytes(f.wire);
+      for (let a = 1; a < wire.length; a++) assert.deepEqual(feedReused(wire, [a]), [f.ev], `${f.name}: split at ${a}`);
+    }
+    const all = Array.from({ length: STREAM.length - 1 }, (_, i) => i + 1);
+    assert.deepEqual(feedReused(STREAM, all), STREAM_EVENTS);
+    for (let a = 1; a < STREAM.length; a += 3) assert.deepEqual(feedReused(STREAM, [a]), STREAM_EVENTS, `split at ${a}`);
+  });
+
   for (const f of FRAMES) {
     it(`${f.name}: unsplit, every 2-piece split, every 3-piece split, byte by byte`, () => {
       const wire = bytes(f.wire);
