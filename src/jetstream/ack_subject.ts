@@ -33,9 +33,25 @@ export class NotJetStreamMessageError extends NatsError {
 
 /** Token boundaries of the subject being parsed: dots[k] is the index of the k-th dot. */
 const dots = new Int32Array(16);
+/** Dots found in the subject being parsed (at most dots.length are recorded). */
+let ndots = 0;
+/** Length of the subject being parsed. */
+let slen = 0;
 
-/** The digits between `from` and `to` as a number, or -1 when that is not a run of digits. */
-function digitsAt(s: string, from: number, to: number): number {
+/** Where token `j` of the subject being parsed starts (token 0 is "$JS"). */
+function tokFrom(j: number): number {
+  return dots[j - 1]! + 1;
+}
+
+/** Where token `j` of the subject being parsed ends (the last token runs to the end). */
+function tokTo(j: number): number {
+  return j < ndots ? dots[j]! : slen;
+}
+
+/** The digits of token `j` as a number, or -1 when it is not a run of digits. */
+function digitsOf(s: string, j: number): number {
+  const from = tokFrom(j);
+  const to = tokTo(j);
   if (from >= to) return -1;
   let v = 0;
   for (let k = from; k < to; k++) {
@@ -48,51 +64,49 @@ function digitsAt(s: string, from: number, to: number): number {
 
 /**
  * Parses an ack subject; throws `NotJetStreamMessageError` for anything else. It runs for every
- * consumed message, so it scans the dots once instead of splitting the subject into strings.
+ * consumed message, so it scans the dots once, into module-level scratch (no closures, no split).
  */
 export function parseAckSubject(reply: string | undefined): DeliveryInfo {
   if (!reply || !reply.startsWith("$JS.ACK.")) throw new NotJetStreamMessageError(reply);
   let n = 0;
   for (let k = reply.indexOf("."); k !== -1 && n < dots.length; k = reply.indexOf(".", k + 1)) dots[n++] = k;
+  ndots = n;
+  slen = reply.length;
   const tokens = n + 1; // 16 dots or more: counted as "many", only the first ones are read
-  // token j spans (dots[j-1] + 1) .. dots[j] (the last one to the end)
-  const from = (j: number): number => dots[j - 1]! + 1;
-  const to = (j: number): number => (j < n ? dots[j]! : reply.length);
   let i: number;
   let domain = "";
   let accountHash: string | undefined;
   if (tokens === 9) {
     i = 2;
   } else if (tokens >= 11) {
-    domain = reply.slice(from(2), to(2));
+    domain = reply.slice(tokFrom(2), tokTo(2));
     if (domain === "_") domain = "";
-    accountHash = reply.slice(from(3), to(3));
+    accountHash = reply.slice(tokFrom(3), tokTo(3));
     i = 4;
   } else {
     throw new NotJetStreamMessageError(reply);
   }
-  // every token the metadata is read from must be there (a subject never has an empty token)
-  for (let k = 2; k < i + 7; k++) if (from(k) >= to(k)) throw new NotJetStreamMessageError(reply);
-  const delivered = digitsAt(reply, from(i + 2), to(i + 2));
-  const streamSequence = digitsAt(reply, from(i + 3), to(i + 3));
-  const deliverySequence = digitsAt(reply, from(i + 4), to(i + 4));
-  const tsFrom = from(i + 5);
-  const tsTo = to(i + 5);
-  const pending = digitsAt(reply, from(i + 6), to(i + 6));
+  // every token the metadata is read from must be there (a subject never has an empty token);
+  // the numeric ones are checked by digitsOf, which refuses an empty token
+  for (let k = 2; k < i + 2; k++) if (tokFrom(k) >= tokTo(k)) throw new NotJetStreamMessageError(reply);
+  const delivered = digitsOf(reply, i + 2);
+  const streamSequence = digitsOf(reply, i + 3);
+  const deliverySequence = digitsOf(reply, i + 4);
+  const pending = digitsOf(reply, i + 6);
   // the timestamp (nanoseconds, 19 digits today) is checked here and converted by BigInt exactly
-  if (delivered < 0 || streamSequence < 0 || deliverySequence < 0 || pending < 0 || digitsAt(reply, tsFrom, tsTo) < 0) {
+  if (delivered < 0 || streamSequence < 0 || deliverySequence < 0 || pending < 0 || digitsOf(reply, i + 5) < 0) {
     throw new NotJetStreamMessageError(reply);
   }
   const info: DeliveryInfo = {
-    stream: reply.slice(from(i), to(i)),
-    consumer: reply.slice(from(i + 1), to(i + 1)),
+    stream: reply.slice(tokFrom(i), tokTo(i)),
+    consumer: reply.slice(tokFrom(i + 1), tokTo(i + 1)),
     domain,
     deliveryCount: delivered,
     redeliveryCount: delivered,
     redelivered: delivered > 1,
     streamSequence,
     deliverySequence,
-    timestampNanos: BigInt(reply.slice(tsFrom, tsTo)),
+    timestampNanos: BigInt(reply.slice(tokFrom(i + 5), tokTo(i + 5))),
     pending,
   };
   if (accountHash !== undefined) info.accountHash = accountHash;

@@ -7,18 +7,25 @@ import type { KvEntry, KvOperation } from "./types.js";
 const decoder = new TextDecoder();
 
 /** DEL / PURGE from `KV-Operation`, or from a limit marker's `Nats-Marker-Reason` (ADR-48). */
-export function operationOf(h: MsgHdrs | undefined): { operation: KvOperation; markerReason?: string } {
-  if (!h) return { operation: "PUT" };
+const PUT: { readonly operation: KvOperation } = Object.freeze({ operation: "PUT" });
+const DEL: { readonly operation: KvOperation } = Object.freeze({ operation: "DEL" });
+const PURGE: { readonly operation: KvOperation } = Object.freeze({ operation: "PURGE" });
+
+export function operationOf(h: MsgHdrs | undefined): { readonly operation: KvOperation; readonly markerReason?: string } {
+  if (!h) return PUT;
   const op = h.get("KV-Operation");
-  if (op === "DEL" || op === "PURGE") return { operation: op };
+  if (op === "DEL") return DEL;
+  if (op === "PURGE") return PURGE;
   const reason = h.get("Nats-Marker-Reason");
   if (reason) return { operation: reason === "Remove" ? "DEL" : "PURGE", markerReason: reason };
-  return { operation: "PUT" };
+  return PUT;
 }
 
 class Entry<T> implements KvEntry<T> {
   #decoded = false;
   #value?: T;
+  /** The stored time: a Date, or nanoseconds from the ack subject until `created` is read. */
+  #created: Date | bigint;
   operation: KvOperation;
   markerReason?: string;
 
@@ -27,14 +34,20 @@ class Entry<T> implements KvEntry<T> {
     readonly key: string,
     readonly raw: Uint8Array,
     readonly revision: number,
-    readonly created: Date,
+    created: Date | bigint,
     readonly delta: number,
     headers: MsgHdrs | undefined,
     private readonly codec: Codec<T> | undefined,
   ) {
+    this.#created = created;
     const op = operationOf(headers);
     this.operation = op.operation;
     if (op.markerReason) this.markerReason = op.markerReason;
+  }
+
+  get created(): Date {
+    const c = this.#created;
+    return typeof c === "bigint" ? (this.#created = new Date(Number(c / 1_000_000n))) : c;
   }
 
   get value(): T {
@@ -65,5 +78,5 @@ export function entryFromStored<T>(bucket: string, prefix: string, m: StoredMsg,
 
 export function entryFromDelivered<T>(bucket: string, prefix: string, m: JsMsg, codec?: Codec<T>): KvEntry<T> {
   const i = m.info;
-  return new Entry(bucket, m.subject.slice(prefix.length), m.data, i.streamSequence, new Date(Number(i.timestampNanos / 1_000_000n)), i.pending, m.headers, codec);
+  return new Entry(bucket, m.subject.slice(prefix.length), m.data, i.streamSequence, i.timestampNanos, i.pending, m.headers, codec);
 }
