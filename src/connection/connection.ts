@@ -16,7 +16,7 @@ import { hasImmediate, later } from "../util/turns.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { Parser, type ParserHandler } from "../protocol/parser.js";
 import { OutboundBuffer, payloadLength } from "../protocol/encoder.js";
-import { encodeUtf8 } from "../protocol/bytes.js";
+import { encodeUtf8, utf8Length } from "../protocol/bytes.js";
 import { MsgHdrs } from "../protocol/headers.js";
 import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, subjectMatches } from "../protocol/subject.js";
 import type { Transport, TransportEvents, TransportFactory } from "../transport/transport.js";
@@ -392,26 +392,28 @@ export class NatsConnection implements ParserHandler {
     if (this.state === "closed") throw new ConnectionClosedError();
     checkPublishSubject(subject);
     let reply: string | undefined;
-    let hdrs: Uint8Array | undefined;
+    let hdrs: string | undefined;
+    let hlen = 0;
     if (opts !== undefined) {
       reply = opts.reply;
       if (reply !== undefined) checkReplySubject(reply);
       if (opts.headers !== undefined) {
         if (!(opts.headers instanceof MsgHdrs)) throw new InvalidArgumentError("headers must be created with headers()");
         if (this.info && this.info.headers === false) throw new NatsError("HEADERS_NOT_SUPPORTED", "the server does not support headers");
-        hdrs = opts.headers.encode();
+        hdrs = opts.headers.wire();
+        hlen = utf8Length(hdrs);
       }
     }
     if (data !== undefined && typeof data !== "string" && !(data instanceof Uint8Array)) throw new InvalidArgumentError("data must be a Uint8Array or a string");
     const len = payloadLength(data);
-    const total = len + (hdrs ? hdrs.length : 0);
+    const total = len + hlen;
     if (total > this.maxPayload) throw new MaxPayloadExceededError(total, this.maxPayload);
     if (this.state === "connected") {
-      this.out.pub(subject, reply, hdrs, data ?? "", len);
+      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen);
     } else {
       const limit = this.options.reconnectBufSize;
       const before = this.out.length;
-      this.out.pub(subject, reply, hdrs, data ?? "", len);
+      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen);
       if (this.out.length > limit) {
         this.out.truncate(before);
         throw new ReconnectBufferExceededError(limit);

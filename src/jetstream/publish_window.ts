@@ -25,16 +25,29 @@ interface Pending {
   reject: (err: Error) => void;
   /** waiting for the window, sent and awaiting the ack (under `token`), waiting to be sent again, settled */
   state: "waiting" | "inflight" | "retrying" | "done";
-  token?: string;
+  token?: number;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
 
 export const DEFAULT_MAX_PENDING = 4000;
+
+/** The decimal token at the end of an ack's subject (from `start`), or -1. */
+function tokenOf(subject: string, start: number): number {
+  const end = subject.length;
+  if (start >= end || end - start > 15) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const c = subject.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
 const TICK_MS = 50;
 
 export class PublishWindow {
-  readonly #inflight = new Map<string, Pending>();
+  readonly #inflight = new Map<number, Pending>();
   readonly #waiting = new RingQueue<Pending>();
   #retrying = 0;
   /** Entries of #waiting whose signal aborted (skipped when their turn comes). */
@@ -146,8 +159,9 @@ export class PublishWindow {
   #send(p: Pending, first: boolean): void {
     try {
       this.#ensureSub();
-      const token = (this.#seq++).toString(36);
-      this.nc.publish(p.subject, p.data, { reply: `${this.#prefix}.${token}`, ...(p.headers ? { headers: p.headers } : {}) });
+      const token = this.#seq++;
+      const reply = `${this.#prefix}.${token}`;
+      this.nc.publish(p.subject, p.data, p.headers ? { reply, headers: p.headers } : { reply });
       if (first) {
         p.start = performance.now();
         p.deadline = p.start + p.timeout;
@@ -162,7 +176,7 @@ export class PublishWindow {
   }
 
   #onAck(m: Msg): void {
-    const token = m.subject.slice(this.#prefix.length + 1);
+    const token = tokenOf(m.subject, this.#prefix.length + 1);
     const p = this.#inflight.get(token);
     if (!p) return;
     this.#inflight.delete(token);

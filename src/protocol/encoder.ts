@@ -307,10 +307,11 @@ export class OutboundBuffer {
 
   /**
    * Encodes PUB (or HPUB when `hdrs` is given). `payload` is bytes or a UTF-8 string whose
-   * byte length is `payloadLen`. Returns the frame's size in bytes.
+   * byte length is `payloadLen`; `hdrs` likewise, with `hdrLen` its byte length when it is text.
+   * Returns the frame's size in bytes.
    */
-  pub(subject: string, reply: string | undefined, hdrs: Uint8Array | undefined, payload: Uint8Array | string, payloadLen: number): number {
-    const hlen = hdrs ? hdrs.length : 0;
+  pub(subject: string, reply: string | undefined, hdrs: Uint8Array | string | undefined, payload: Uint8Array | string, payloadLen: number, hdrLen?: number): number {
+    const hlen = hdrs === undefined ? 0 : typeof hdrs === "string" ? (hdrLen ?? utf8Length(hdrs)) : hdrs.length;
     const rlen = reply ? reply.length : 0;
     this.ensure(48 + (subject.length + rlen) * 3 + hlen + payloadLen);
     const frameStart = this.pos;
@@ -330,7 +331,8 @@ export class OutboundBuffer {
         this.num(payloadLen);
       }
       this.crlf();
-      if (hdrs) this.bytes(hdrs);
+      if (typeof hdrs === "string") this.str(hdrs);
+      else if (hdrs) this.bytes(hdrs);
     }
     if (typeof payload === "string") this.str(payload);
     else if (payloadLen) this.bytes(payload);

@@ -120,12 +120,16 @@ export class MsgHdrs implements Iterable<[string, string[]]> {
 
   /** Encodes the header block (`NATS/1.0...\r\n...\r\n\r\n`). */
   encode(): Uint8Array {
+    return encoder.encode(this.wire());
+  }
+
+  /** The header block as text (publish writes it straight into the outbound buffer). */
+  wire(): string {
     let s = VERSION;
     if (this._code) s += ` ${this._code}${this._description ? " " + this._description : ""}`;
     s += "\r\n";
     for (const [k, vs] of this.map) for (const v of vs) s += `${k}: ${v}\r\n`;
-    s += "\r\n";
-    return encoder.encode(s);
+    return s + "\r\n";
   }
 
   toString(): string {

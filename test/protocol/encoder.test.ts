@@ -79,6 +79,21 @@ describe("OutboundBuffer frames", () => {
     assert.equal(takeStr(ob), `HPUB s ${blockStr.length} ${blockStr.length + 2}\r\n${blockStr}${utf8("\u00e9")}\r\n`);
   });
 
+  it("HPUB with the header block as text (as publish passes it) writes the same bytes", () => {
+    const h = headers(503, "No Responders");
+    h.set("K", "v\u00e9\u4e16");
+    h.append("K", "\u{1F600}");
+    const text = h.wire();
+    const asBytes = new OutboundBuffer();
+    const asText = new OutboundBuffer();
+    const n1 = asBytes.pub("s", "r", h.encode(), "body\u00e9", payloadLength("body\u00e9"));
+    const n2 = asText.pub("s", "r", text, "body\u00e9", payloadLength("body\u00e9"), Buffer.byteLength(text));
+    const n3 = new OutboundBuffer().pub("s", "r", text, "body\u00e9", payloadLength("body\u00e9"));
+    assert.equal(n2, n1);
+    assert.equal(n3, n1);
+    assert.equal(takeStr(asText), takeStr(asBytes));
+  });
+
   it("UTF-8 subjects, replies and string payloads use byte lengths", () => {
     const ob = new OutboundBuffer();
     const subject = "caf\u00e9.\u4e16\u754c.\u{1F600}";
