@@ -83,8 +83,9 @@ export class PullEngine implements MessageSource {
       this.#offs.push(() => signal.removeEventListener("abort", onAbort));
     }
     this.#sub = this.#nc.subscribe(this.#inbox, { callback: (_e, m) => this.#onMsg(m), pending: { msgs: -1, bytes: -1 } });
+    // a closing connection closes the inbox subscription too; no handler on nc.closed() here,
+    // which would stay attached to the connection for every fetch until the connection closes
     this.#sub.closed.then(() => this.#finish(null));
-    this.#nc.closed().then(() => this.#finish(null));
     this.#offs.push(
       this.#nc.on("disconnect", () => {
         this.#connected = false;
