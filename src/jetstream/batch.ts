@@ -43,6 +43,8 @@ export class Batch {
   readonly id = nuid.next();
   #count = 0;
   #staged: Promise<void>[] = [];
+  /** The headers of messages added without options (see #headers). */
+  #plain?: MsgHdrs;
   #done = false;
   readonly #ackEvery: number;
   readonly #timeout: number;
@@ -60,15 +62,26 @@ export class Batch {
     this.#timeout = opts.timeout ?? defaultTimeout;
   }
 
+  #withId(h: MsgHdrs): MsgHdrs {
+    h.set("Nats-Batch-Id", this.id);
+    return h;
+  }
+
   /** Messages added so far (the commit message not included). */
   get count(): number {
     return this.#count;
   }
 
   #headers(opts: BatchMessageOptions | undefined, commit: boolean): MsgHdrs {
+    if (opts === undefined && !commit) {
+      // a message without options: one headers object for the whole batch, only its sequence
+      // changes (publish encodes the headers at once, so reusing the object is safe)
+      const h = (this.#plain ??= this.#withId(newHeaders()));
+      h.set("Nats-Batch-Sequence", String(this.#count + 1));
+      return h;
+    }
     checkKeys(opts, ["msgID", "expect", "headers", "ttl"], "batch message");
-    const h = copyHeaders(publishHeaders(this.nc, opts));
-    h.set("Nats-Batch-Id", this.id);
+    const h = this.#withId(copyHeaders(publishHeaders(this.nc, opts)));
     h.set("Nats-Batch-Sequence", String(this.#count + 1));
     if (commit) h.set("Nats-Batch-Commit", "1");
     return h;
