@@ -63,10 +63,33 @@ function digitsOf(s: string, j: number): number {
 }
 
 /**
- * Parses an ack subject; throws `NotJetStreamMessageError` for anything else. It runs for every
- * consumed message, so it scans the dots once, into module-level scratch (no closures, no split).
+ * Where the parts of an ack subject are, and its numbers: what the consumers read for every
+ * message, without making strings (`[from, to)` offsets; the domain and account hash are -1 on a
+ * v1 subject).
  */
-export function parseAckSubject(reply: string | undefined): DeliveryInfo {
+export interface AckMeta {
+  deliveryCount: number;
+  streamSequence: number;
+  deliverySequence: number;
+  pending: number;
+  streamFrom: number;
+  streamTo: number;
+  consumerFrom: number;
+  consumerTo: number;
+  tsFrom: number;
+  tsTo: number;
+  domainFrom: number;
+  domainTo: number;
+  accFrom: number;
+  accTo: number;
+}
+
+/**
+ * Reads an ack subject's numbers and where its names are; throws `NotJetStreamMessageError` for
+ * anything else. It runs for every consumed message, so it scans the dots once, into
+ * module-level scratch (no closures, no split), and makes no string.
+ */
+export function scanAckSubject(reply: string | undefined): AckMeta {
   if (!reply || !reply.startsWith("$JS.ACK.")) throw new NotJetStreamMessageError(reply);
   let n = 0;
   for (let k = reply.indexOf("."); k !== -1 && n < dots.length; k = reply.indexOf(".", k + 1)) dots[n++] = k;
@@ -74,41 +97,68 @@ export function parseAckSubject(reply: string | undefined): DeliveryInfo {
   slen = reply.length;
   const tokens = n + 1; // 16 dots or more: counted as "many", only the first ones are read
   let i: number;
-  let domain = "";
-  let accountHash: string | undefined;
-  if (tokens === 9) {
-    i = 2;
-  } else if (tokens >= 11) {
-    domain = reply.slice(tokFrom(2), tokTo(2));
-    if (domain === "_") domain = "";
-    accountHash = reply.slice(tokFrom(3), tokTo(3));
-    i = 4;
-  } else {
-    throw new NotJetStreamMessageError(reply);
-  }
+  if (tokens === 9) i = 2;
+  else if (tokens >= 11) i = 4;
+  else throw new NotJetStreamMessageError(reply);
   // every token the metadata is read from must be there (a subject never has an empty token);
   // the numeric ones are checked by digitsOf, which refuses an empty token
   for (let k = 2; k < i + 2; k++) if (tokFrom(k) >= tokTo(k)) throw new NotJetStreamMessageError(reply);
-  const delivered = digitsOf(reply, i + 2);
+  const deliveryCount = digitsOf(reply, i + 2);
   const streamSequence = digitsOf(reply, i + 3);
   const deliverySequence = digitsOf(reply, i + 4);
   const pending = digitsOf(reply, i + 6);
-  // the timestamp (nanoseconds, 19 digits today) is checked here and converted by BigInt exactly
-  if (delivered < 0 || streamSequence < 0 || deliverySequence < 0 || pending < 0 || digitsOf(reply, i + 5) < 0) {
+  // the timestamp (nanoseconds, 19 digits today) is checked here, converted by BigInt when read
+  if (deliveryCount < 0 || streamSequence < 0 || deliverySequence < 0 || pending < 0 || digitsOf(reply, i + 5) < 0) {
     throw new NotJetStreamMessageError(reply);
   }
-  const info: DeliveryInfo = {
-    stream: reply.slice(tokFrom(i), tokTo(i)),
-    consumer: reply.slice(tokFrom(i + 1), tokTo(i + 1)),
-    domain,
-    deliveryCount: delivered,
-    redeliveryCount: delivered,
-    redelivered: delivered > 1,
+  const v2 = i === 4;
+  return {
+    deliveryCount,
     streamSequence,
     deliverySequence,
-    timestampNanos: BigInt(reply.slice(tokFrom(i + 5), tokTo(i + 5))),
     pending,
+    streamFrom: tokFrom(i),
+    streamTo: tokTo(i),
+    consumerFrom: tokFrom(i + 1),
+    consumerTo: tokTo(i + 1),
+    tsFrom: tokFrom(i + 5),
+    tsTo: tokTo(i + 5),
+    domainFrom: v2 ? tokFrom(2) : -1,
+    domainTo: v2 ? tokTo(2) : -1,
+    accFrom: v2 ? tokFrom(3) : -1,
+    accTo: v2 ? tokTo(3) : -1,
   };
-  if (accountHash !== undefined) info.accountHash = accountHash;
+}
+
+/** The timestamp of a scanned ack subject, in nanoseconds since the epoch. */
+export function ackTimestampNanos(reply: string, m: AckMeta): bigint {
+  return BigInt(reply.slice(m.tsFrom, m.tsTo));
+}
+
+/** The full delivery metadata of a scanned ack subject. */
+export function deliveryInfoOf(reply: string, m: AckMeta): DeliveryInfo {
+  let domain = "";
+  if (m.domainFrom >= 0) {
+    domain = reply.slice(m.domainFrom, m.domainTo);
+    if (domain === "_") domain = "";
+  }
+  const info: DeliveryInfo = {
+    stream: reply.slice(m.streamFrom, m.streamTo),
+    consumer: reply.slice(m.consumerFrom, m.consumerTo),
+    domain,
+    deliveryCount: m.deliveryCount,
+    redeliveryCount: m.deliveryCount,
+    redelivered: m.deliveryCount > 1,
+    streamSequence: m.streamSequence,
+    deliverySequence: m.deliverySequence,
+    timestampNanos: ackTimestampNanos(reply, m),
+    pending: m.pending,
+  };
+  if (m.accFrom >= 0) info.accountHash = reply.slice(m.accFrom, m.accTo);
   return info;
+}
+
+/** Parses an ack subject; throws `NotJetStreamMessageError` for anything else. */
+export function parseAckSubject(reply: string | undefined): DeliveryInfo {
+  return deliveryInfoOf(reply!, scanAckSubject(reply));
 }

@@ -1,7 +1,7 @@
 // A message delivered by a consumer, with its delivery metadata and acknowledgements (ADR-15).
 import type { Msg, MsgHdrs, NatsConnection } from "../core.js";
 import { InvalidArgumentError } from "../util/errors.js";
-import { parseAckSubject, type DeliveryInfo } from "./ack_subject.js";
+import { ackTimestampNanos, deliveryInfoOf, scanAckSubject, type AckMeta, type DeliveryInfo } from "./ack_subject.js";
 import { nanos } from "./durations.js";
 import { compareVersions } from "./features.js";
 
@@ -11,6 +11,7 @@ const WPI = new TextEncoder().encode("+WPI");
 const TERM = "+TERM";
 
 export class JsMsg {
+  #meta?: AckMeta;
   #info?: DeliveryInfo;
   #done = false;
   #noAcks = false;
@@ -35,11 +36,27 @@ export class JsMsg {
   }
   /** Delivery metadata from the ack subject (throws `NotJetStreamMessageError` for a malformed one). */
   get info(): DeliveryInfo {
-    return (this.#info ??= parseAckSubject(this.msg.reply));
+    return (this.#info ??= deliveryInfoOf(this.msg.reply!, this.meta));
+  }
+  /**
+   * The ack subject's numbers and where its names are, read without making strings (throws
+   * `NotJetStreamMessageError` for a malformed one). @internal what the consumers read per message
+   */
+  get meta(): AckMeta {
+    return (this.#meta ??= scanAckSubject(this.msg.reply));
+  }
+  /** Whether the message comes from consumer `name` (no string made). @internal */
+  fromConsumer(name: string): boolean {
+    const m = this.meta;
+    return m.consumerTo - m.consumerFrom === name.length && this.msg.reply!.startsWith(name, m.consumerFrom);
+  }
+  /** When the message was stored, in nanoseconds since the epoch. @internal */
+  get timestampNanos(): bigint {
+    return this.#info?.timestampNanos ?? ackTimestampNanos(this.msg.reply!, this.meta);
   }
   /** The stream sequence. */
   get seq(): number {
-    return this.info.streamSequence;
+    return this.meta.streamSequence;
   }
   /** Size as the server counts it for `max_bytes`: subject, reply, headers and payload. */
   get size(): number {

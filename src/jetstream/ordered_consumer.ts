@@ -121,19 +121,19 @@ export class OrderedConsumer {
   }
 
   #accept(m: JsMsg, onGap: () => void): boolean {
-    let info;
+    let meta;
     try {
-      info = m.info;
+      meta = m.meta;
     } catch {
       return false;
     }
-    if (info.consumer !== this.#name) return false; // from a consumer we already left
-    if (info.deliverySequence !== this.#expected) {
+    if (!m.fromConsumer(this.#name)) return false; // from a consumer we already left
+    if (meta.deliverySequence !== this.#expected) {
       onGap();
       return false;
     }
     this.#expected++;
-    this.#streamSeq = info.streamSequence;
+    this.#streamSeq = meta.streamSequence;
     m.noAcks(); // ack_policy none: acknowledging would only send something the server ignores
     return true;
   }

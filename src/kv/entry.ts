@@ -24,8 +24,8 @@ export function operationOf(h: MsgHdrs | undefined): { readonly operation: KvOpe
 class Entry<T> implements KvEntry<T> {
   #decoded = false;
   #value?: T;
-  /** The stored time: a Date, or nanoseconds from the ack subject until `created` is read. */
-  #created: Date | bigint;
+  /** The stored time: a Date, or the delivered message it is read from when `created` is first read. */
+  #created: Date | JsMsg;
   operation: KvOperation;
   markerReason?: string;
 
@@ -34,7 +34,7 @@ class Entry<T> implements KvEntry<T> {
     readonly key: string,
     readonly raw: Uint8Array,
     readonly revision: number,
-    created: Date | bigint,
+    created: Date | JsMsg,
     readonly delta: number,
     headers: MsgHdrs | undefined,
     private readonly codec: Codec<T> | undefined,
@@ -47,7 +47,7 @@ class Entry<T> implements KvEntry<T> {
 
   get created(): Date {
     const c = this.#created;
-    return typeof c === "bigint" ? (this.#created = new Date(Number(c / 1_000_000n))) : c;
+    return c instanceof Date ? c : (this.#created = new Date(Number(c.timestampNanos / 1_000_000n)));
   }
 
   get value(): T {
@@ -77,6 +77,6 @@ export function entryFromStored<T>(bucket: string, prefix: string, m: StoredMsg,
 }
 
 export function entryFromDelivered<T>(bucket: string, prefix: string, m: JsMsg, codec?: Codec<T>): KvEntry<T> {
-  const i = m.info;
-  return new Entry(bucket, m.subject.slice(prefix.length), m.data, i.streamSequence, i.timestampNanos, i.pending, m.headers, codec);
+  const i = m.meta;
+  return new Entry(bucket, m.subject.slice(prefix.length), m.data, i.streamSequence, m, i.pending, m.headers, codec);
 }

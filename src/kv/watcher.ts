@@ -115,7 +115,7 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
   /** Counts a delivered message; true when it is the last of the initial values. */
   #isLast(m: JsMsg): boolean {
     this.#seen++;
-    return !this.#initDone && (this.#seen >= this.#initPending || m.info.pending === 0);
+    return !this.#initDone && (this.#seen >= this.#initPending || m.meta.pending === 0);
   }
 
   /** A delivered message's entry, or undefined when the options skip it. */

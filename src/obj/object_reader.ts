@@ -140,7 +140,7 @@ export class ObjectReader {
         this.#chunks++;
         if (this.#bytes > this.info.size) throw new BadObjectError(`object '${this.info.name}' has more bytes than its size of ${this.info.size}`);
         this.#hasher.update(data);
-        const last = r.value.info.pending === 0;
+        const last = r.value.meta.pending === 0;
         if (data.length > 0 && !this.#settled) c.enqueue(data);
         if (last) return this.#end();
         if (data.length > 0) return;

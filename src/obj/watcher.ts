@@ -76,14 +76,14 @@ export class ObjectWatcher implements AsyncIterable<ObjectWatchInfo> {
       const m = r.value;
       const isUpdate = this.#initRead;
       let lastInitial = false;
-      if (!this.#initRead && m.info.pending === 0) {
+      if (!this.#initRead && m.meta.pending === 0) {
         this.#initRead = true;
         lastInitial = true;
       }
       let info: ObjectWatchInfo | undefined;
       try {
         const w = decodeInfo(m.data, `meta message ${m.seq} of '${m.subject}'`);
-        info = toWatchInfo(w, timeFromNanos(m.info.timestampNanos), m.seq, isUpdate);
+        info = toWatchInfo(w, timeFromNanos(m.timestampNanos), m.seq, isUpdate);
       } catch {
         // not an object info: nothing to report
       }

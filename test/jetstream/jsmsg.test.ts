@@ -16,6 +16,7 @@ import {
   type JetStreamManager,
   type PullConsumer,
 } from "../../src/jetstream/index.js";
+import { scanAckSubject } from "../../src/jetstream/ack_subject.js";
 import { useServer } from "../support/fixtures.js";
 import { sleep } from "../support/ports.js";
 import { failsWith, filledPullConsumer } from "./helpers.js";
@@ -74,6 +75,21 @@ describe("parseAckSubject", () => {
     assert.deepEqual(extra, hub);
     const more = parseAckSubject(`$JS.ACK.hub.H.S.C.1.2.3.${TS}.4.x.y.z.notanumber`);
     assert.deepEqual(more, hub);
+  });
+
+  it("scanAckSubject: the numbers and the places of the names, for v1 and v2 subjects", () => {
+    for (const reply of [`$JS.ACK.ORDERS.worker.2.1042.17.${TS}.5`, `$JS.ACK._.ACCHASH.S.C.3.10.9.${TS}.0`, `$JS.ACK.hub.H.S.C.1.2.3.${TS}.4.x.y`]) {
+      const m = scanAckSubject(reply);
+      const i = parseAckSubject(reply);
+      assert.equal(m.deliveryCount, i.deliveryCount);
+      assert.equal(m.streamSequence, i.streamSequence);
+      assert.equal(m.deliverySequence, i.deliverySequence);
+      assert.equal(m.pending, i.pending);
+      assert.equal(reply.slice(m.streamFrom, m.streamTo), i.stream);
+      assert.equal(reply.slice(m.consumerFrom, m.consumerTo), i.consumer);
+      assert.equal(reply.slice(m.tsFrom, m.tsTo), TS);
+      assert.equal(m.accFrom >= 0 ? reply.slice(m.accFrom, m.accTo) : undefined, i.accountHash);
+    }
   });
 
   it("malformed subjects throw NotJetStreamMessageError (NOT_JETSTREAM_MESSAGE)", () => {
@@ -196,6 +212,13 @@ describe("JsMsg against current", () => {
     assert.equal(i.deliverySequence, 1);
     assert.equal(i.pending, 2);
     assert.equal(typeof i.timestampNanos, "bigint");
+    // what the consumers read per message, without strings, agrees with the full info
+    assert.equal(m.timestampNanos, i.timestampNanos);
+    assert.equal(m.meta.pending, i.pending);
+    assert.equal(m.meta.deliverySequence, i.deliverySequence);
+    assert.equal(m.fromConsumer("C"), true);
+    assert.equal(m.fromConsumer("CC"), false);
+    assert.equal(m.fromConsumer(""), false);
     // stored a moment ago (a sanity bound on the clock, not a timing assertion)
     const skew = i.timestampNanos > before ? i.timestampNanos - before : before - i.timestampNanos;
     assert.ok(skew < 60_000_000_000n, `timestamp ${i.timestampNanos} vs now ${before}`);
