@@ -82,7 +82,8 @@ export class TcpTransport implements Transport {
   private onRead(n: number, buf: Uint8Array): void {
     if (this.closedFlag || n <= 0) return;
     if (n < COPY_BELOW) {
-      const copy = new Uint8Array(n);
+      // a Buffer (from Node's shared pool), so that the parser's Buffer fast paths apply
+      const copy = Buffer.allocUnsafe(n);
       copy.set(buf.subarray(0, n));
       this.events.data(copy);
     } else if (this.events.data(buf.subarray(0, n)) === true && buf === this.readBuf) {
