@@ -14,7 +14,8 @@
 //
 // Options: --quick (10x fewer messages, 2 s memory window), --case <substr>[,<substr>...],
 //          --reps N (default 3), --clients tsnats,nats.js,nats.go,ceiling,
-//          --out <file> (default bench/results/latest.json), --help.
+//          --out <file> (default bench/results/latest.json), --in-process (run tsnats, nats.js and
+//          the ceiling inside the bench's own process, as before NOTES.md §10), --help.
 // Case ids: pub-{16B,128B,1KiB,16KiB}; pubsub-{same} (publisher and subscriber on two
 // connections); pubsub-1conn-{same} (both on one connection); req-seq-128B (sequential requests,
 // p50/p99 latency); req-inflight100-128B; req-seq-ext-128B and req-inflight100-ext-128B (the same,
@@ -31,7 +32,9 @@
 // kv-watch-128B-mem. Object Store (cases_obj.ts, `--case obj-`): obj-put-64MiB-file and
 // obj-get-64MiB-file (one 64 MiB object put from memory / read to its end as a stream, MB/s).
 //
-// Clients: tsnats and nats.js run in this process through the adapter in adapter.ts; nats.go is
+// Clients: tsnats and nats.js run through the adapter in adapter.ts, each (and the ceiling) in a
+// child process of its own that lives for the whole bench and runs that client's cases one at a
+// time (child_client.ts, run_child.ts): its own heap and a warm JIT, as nats.go has; nats.go is
 // bench/go/main.go, built as the Go module in bench/go (go.mod pins nats.go; binary cached outside
 // the repository), else with Debian's Go and nats.go packages (client_go.ts; when neither builds,
 // its column says why), and run as a subprocess per measurement; "ceiling" is raw.ts, bare
@@ -55,6 +58,7 @@ import { parseArgs } from "node:util";
 import type { BenchClient, CaseSpec, ClientModule } from "./adapter.js";
 import { defaultCases, inProcessClient } from "./cases.js";
 import { JS_CLIENTS } from "./clients.js";
+import { childClient, stopChildren } from "./child_client.js";
 import { prepareGoClient, type GoBuildInfo } from "./client_go.js";
 import { formatMemoryTable, memoryOptions, runMemoryCase, type MemoryResult } from "./memory.js";
 import { rawClient } from "./raw.js";
@@ -72,7 +76,7 @@ const MEMORY_CASE = "memory-slow-consumer";
 const MEMORY_CLIENTS = ["tsnats", "nats.js"];
 
 const USAGE = `usage: node build/bench/bench.js [--quick] [--case <substr>[,...]] [--reps N]
-                                   [--clients ${ALL_CLIENTS.join(",")}] [--out <file>]`;
+                                   [--clients ${ALL_CLIENTS.join(",")}] [--out <file>] [--in-process]`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -82,6 +86,7 @@ function parseOptions() {
       reps: { type: "string", default: "3" },
       clients: { type: "string", default: ALL_CLIENTS.join(",") },
       out: { type: "string" },
+      "in-process": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -101,6 +106,7 @@ function parseOptions() {
     caseFilter: values.case,
     reps,
     clients,
+    inProcess: values["in-process"],
     out: values.out ?? join(repoRoot(), "bench", "results", "latest.json"),
   };
 }
@@ -118,7 +124,7 @@ function selectCases(all: CaseSpec[], filter: string | undefined): { cases: Case
 }
 
 /** The clients to run, in the order they alternate, and the ones that cannot run (with why). */
-async function loadClients(names: string[], needGo: boolean): Promise<{
+async function loadClients(names: string[], needGo: boolean, inProcess: boolean): Promise<{
   clients: BenchClient[]; mods: ClientModule[]; missing: Record<string, string>; natsGo?: GoBuildInfo;
 }> {
   const clients: BenchClient[] = [];
@@ -130,7 +136,8 @@ async function loadClients(names: string[], needGo: boolean): Promise<{
       if (JS_CLIENTS[name]) {
         const mod = (await JS_CLIENTS[name]()).client;
         mods.push(mod);
-        clients.push(inProcessClient(mod));
+        const c = inProcessClient(mod);
+        clients.push(inProcess ? c : childClient(c, name));
       } else if (name === "nats.go" && needGo) {
         const go = prepareGoClient();
         if ("client" in go) {
@@ -140,7 +147,7 @@ async function loadClients(names: string[], needGo: boolean): Promise<{
           missing[name] = go.unavailable;
         }
       } else if (name === "ceiling") {
-        clients.push(rawClient);
+        clients.push(inProcess ? rawClient : childClient(rawClient, name));
       }
     } catch (err) {
       missing[name] = `could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
@@ -241,7 +248,7 @@ async function runWithResponder(
 async function main(): Promise<number> {
   const opts = parseOptions();
   const { cases, memory } = selectCases(defaultCases(opts.quick), opts.caseFilter);
-  const { clients, mods, missing, natsGo } = await loadClients(opts.clients, cases.length > 0);
+  const { clients, mods, missing, natsGo } = await loadClients(opts.clients, cases.length > 0, opts.inProcess);
   for (const [name, why] of Object.entries(missing)) console.error(`bench: ${name} will not run: ${why}`);
   const responder = cases.some((c) => c.externalResponder) ? responderBinary(natsGo, missing) : undefined;
   if (responder && "unavailable" in responder) console.error(`bench: the req-*-ext cases will not run: ${responder.unavailable}`);
@@ -377,6 +384,7 @@ async function main(): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await stopChildren();
     await server.stop();
   }
 }

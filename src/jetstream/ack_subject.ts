@@ -48,10 +48,8 @@ function tokTo(j: number): number {
   return j < ndots ? dots[j]! : slen;
 }
 
-/** The digits of token `j` as a number, or -1 when it is not a run of digits. */
-function digitsOf(s: string, j: number): number {
-  const from = tokFrom(j);
-  const to = tokTo(j);
+/** The decimal digits `s[from:to)` as a number, or -1 when that is empty or not all digits. */
+export function decimalAt(s: string, from: number, to: number): number {
   if (from >= to) return -1;
   let v = 0;
   for (let k = from; k < to; k++) {
@@ -60,6 +58,11 @@ function digitsOf(s: string, j: number): number {
     v = v * 10 + (c - 48);
   }
   return v;
+}
+
+/** The digits of token `j` as a number, or -1 when it is not a run of digits. */
+function digitsOf(s: string, j: number): number {
+  return decimalAt(s, tokFrom(j), tokTo(j));
 }
 
 /**

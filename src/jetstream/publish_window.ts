@@ -8,6 +8,7 @@ import { abortReason } from "../util/errors.js";
 import { CallWait, throwIfAborted, type CallOptions } from "../util/abort.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { NoStreamResponseError } from "./errors.js";
+import { decimalAt } from "./ack_subject.js";
 import { parsePubAck } from "./pub_ack.js";
 import { DEFAULT_RETRIES, DEFAULT_RETRY_WAIT } from "./publisher.js";
 import type { PubAck } from "./types.js";
@@ -34,15 +35,7 @@ export const DEFAULT_MAX_PENDING = 4000;
 
 /** The decimal token at the end of an ack's subject (from `start`), or -1. */
 function tokenOf(subject: string, start: number): number {
-  const end = subject.length;
-  if (start >= end || end - start > 15) return -1;
-  let v = 0;
-  for (let i = start; i < end; i++) {
-    const c = subject.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
-    v = v * 10 + (c - 48);
-  }
-  return v;
+  return subject.length - start > 15 ? -1 : decimalAt(subject, start, subject.length);
 }
 const TICK_MS = 50;
 
