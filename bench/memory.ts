@@ -97,7 +97,7 @@ export async function runMemoryCase(client: string, server: ServerHandle, opts: 
     client, ok: false, windowMs: opts.windowMs, size: opts.size, pending: { ...opts.pending, honoured: false },
   };
   let slow = 0;
-  const offLog = server.onLog((line) => { if (/slow consumer/i.test(line)) slow++; });
+  const offLog = server.onLog((line) => { if (/slow consumer/i.test(line)) { slow++; if (process.env.BENCH_DEBUG) console.error(line); } });
   let sub: ChildProcess | undefined;
   let pub: ChildProcess | undefined;
   let sampler: ReturnType<typeof setInterval> | undefined;

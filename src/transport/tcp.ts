@@ -6,6 +6,13 @@ import { connectTlsFirst, upgradeSocket } from "./tls.js";
 /** Size of the memory a plain TCP socket reads into (Node's own default read size). */
 const READ_SIZE = 64 * 1024;
 /**
+ * The reusable read memory grows to this while reads keep filling it and nothing keeps views of
+ * it: fewer reads per megabyte, and four times as much read per turn of the event loop (libuv
+ * reads a socket at most 32 times per turn), so a subscriber whose callbacks take the turns'
+ * time still drains the socket before the server cuts it off as a slow consumer.
+ */
+const MAX_READ_SIZE = 256 * 1024;
+/**
  * Reads smaller than this are copied to memory of their exact size before they are parsed, as
  * Node does for every read: a message kept by the application then holds only its own read,
  * never a whole READ_SIZE buffer.
@@ -24,6 +31,7 @@ const COPY_BELOW = 8 * 1024;
 export class TcpTransport implements Transport {
   private socket: Socket;
   private readBuf: Uint8Array | undefined;
+  private readSize = READ_SIZE;
   private closedFlag = false;
   encrypted = false;
   readonly canUpgrade = true;
@@ -76,19 +84,33 @@ export class TcpTransport implements Transport {
   }
 
   private readBuffer(): Uint8Array {
-    return (this.readBuf ??= Buffer.allocUnsafeSlow(READ_SIZE));
+    return (this.readBuf ??= Buffer.allocUnsafeSlow(this.readSize));
   }
 
   private onRead(n: number, buf: Uint8Array): void {
     if (this.closedFlag || n <= 0) return;
+    let held = false;
     if (n < COPY_BELOW) {
       // a Buffer (from Node's shared pool), so that the parser's Buffer fast paths apply
       const copy = Buffer.allocUnsafe(n);
       copy.set(buf.subarray(0, n));
       this.events.data(copy);
-    } else if (this.events.data(buf.subarray(0, n)) === true && buf === this.readBuf) {
-      // the application holds views of this memory: the next read goes to new memory
+    } else {
+      held = this.events.data(buf.subarray(0, n)) === true;
+    }
+    if (buf !== this.readBuf) return;
+    if (held) {
+      // the application holds views of this memory: the next read goes to new memory, of the
+      // default size (a message kept from it keeps the whole read alive)
       this.readBuf = undefined;
+      this.readSize = READ_SIZE;
+    } else if (n === buf.length && n < MAX_READ_SIZE) {
+      this.readBuf = undefined;
+      this.readSize = MAX_READ_SIZE;
+    } else if (n < READ_SIZE / 2 && buf.length > READ_SIZE) {
+      // the burst is over: back to the default size
+      this.readBuf = undefined;
+      this.readSize = READ_SIZE;
     }
   }
 

@@ -18,6 +18,13 @@ function payload(i: number): Uint8Array {
   return b;
 }
 
+/** A 100-byte payload derived from i. */
+function small(i: number): Uint8Array {
+  const b = new Uint8Array(100);
+  for (let k = 0; k < b.length; k++) b[k] = (i * 13 + k * 3) & 0xff;
+  return b;
+}
+
 /** Subject of message `i`: lengths vary, so control lines also fall across reads. */
 function subjectOf(base: string, i: number): string {
   return `${base}.s${"s".repeat(i % 97)}.${i}`;
@@ -85,6 +92,32 @@ describe("read memory reused by the TCP transport", () => {
     verify(byCallback, base);
     verify(byQueue, base);
     verify(byIterator, base);
+  });
+
+  it("bursts a slow subscription queues, mixed with small messages whose views another one keeps", async () => {
+    await using nc = await srv.connect();
+    const base = createInbox("grown");
+    // a slow subscription: its messages are queued (copied), so those reads are reused (and grow)
+    let queued = 0;
+    nc.subscribe(`${base}.q`, {
+      pending: { msgs: -1, bytes: -1 },
+      callback: () => {
+        if (++queued % 500 === 0) busy(20);
+      },
+    });
+    const views: Uint8Array[] = [];
+    nc.subscribe(`${base}.v`, { callback: (_e, m) => views.push(m.data) });
+    await nc.flush();
+    const big = new Uint8Array(1024).fill(0x51);
+    let want = 0;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 6000; i++) pub.publish(`${base}.q`, big);
+      // small messages in bulk: whole reads of them are parsed in place, and their views kept
+      for (let i = 0; i < 2000; i++) pub.publish(`${base}.v`, small(want++));
+      await pub.flush();
+    }
+    await until(() => queued === 18_000 && views.length === want, "all delivered");
+    for (let i = 0; i < want; i++) assert.ok(sameBytes(views[i]!, small(i)), `payload of ${i}`);
   });
 
   it("views of message data kept past the callback stay intact, even when the rest of a read is dropped", async () => {
