@@ -76,7 +76,9 @@ describe("puts under push-back", () => {
         yield data.subarray(off, off + 64 * 1024);
       }
     }
-    const { value: info, errors } = await publishErrors(() => os.put({ name: "frozen/6MiB" }, source(), { timeout: 500 }));
+    // 1 s per ack: the 2.5 s freeze still times acks out, and a server catching up on 2 busy cores
+    // (the whole suite running) is not mistaken for one that stays frozen (500 ms failed that way)
+    const { value: info, errors } = await publishErrors(() => os.put({ name: "frozen/6MiB" }, source(), { timeout: 1_000 }));
     await thawed;
     const timeouts = errors.filter((e) => (e as { code?: string }).code === "TIMEOUT");
     assert.ok(timeouts.length > 0, "acks timed out while the server was frozen");
@@ -84,6 +86,6 @@ describe("puts under push-back", () => {
     await intact(jsm, os, info, data);
     // the put goes on at full speed once the server is back
     const again = testBytes(2 * MiB, 7);
-    await intact(jsm, os, await os.put({ name: "frozen/after" }, again, { timeout: 500 }), again);
+    await intact(jsm, os, await os.put({ name: "frozen/after" }, again, { timeout: 1_000 }), again);
   });
 });
