@@ -15,3 +15,20 @@ export interface BenchObjm {
   create(name: string, storage: "memory" | "file"): Promise<BenchObjStore>;
   delete(name: string): Promise<void>;
 }
+
+/**
+ * Reads an object result (`data` a web stream, `error` its outcome: digest and size checked) to
+ * its end, keeping nothing; resolves to the bytes read. tsnats and nats.js both give this shape.
+ */
+export async function readObjectToEnd(r: { data: ReadableStream<Uint8Array>; error: Promise<Error | null> }): Promise<number> {
+  const reader = r.data.getReader();
+  let n = 0;
+  for (;;) {
+    const x = await reader.read();
+    if (x.done) break;
+    n += x.value.length;
+  }
+  const err = await r.error;
+  if (err) throw err;
+  return n;
+}

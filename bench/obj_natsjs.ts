@@ -1,7 +1,7 @@
 // nats.js v3's Object Store (@nats-io/obj) behind adapter_obj.ts; imported when first used, so
 // without the package the cases fail saying so.
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { BenchObjm } from "./adapter_obj.js";
+import { readObjectToEnd, type BenchObjm } from "./adapter_obj.js";
 
 /** `new Objm(nc)`: `create(name, { storage })`, `putBlob`, `get()` read through `data`. */
 export async function natsJsObjm(nc: NatsConnection): Promise<BenchObjm> {
@@ -19,16 +19,7 @@ export async function natsJsObjm(nc: NatsConnection): Promise<BenchObjm> {
         async read(name) {
           const r = await os.get(name);
           if (!r) throw new Error(`object ${name} not found`);
-          const reader = r.data.getReader();
-          let n = 0;
-          for (;;) {
-            const x = await reader.read();
-            if (x.done) break;
-            n += x.value.length;
-          }
-          const err = await r.error;
-          if (err) throw err;
-          return n;
+          return readObjectToEnd(r);
         },
       };
     },

@@ -1,7 +1,7 @@
 // tsnats' Object Store (tsnats/obj, the Node entry) behind adapter_obj.ts.
 import type { connect } from "../src/index.js";
 import { Objm } from "../src/obj/node.js";
-import type { BenchObjm } from "./adapter_obj.js";
+import { readObjectToEnd, type BenchObjm } from "./adapter_obj.js";
 
 type Connection = Awaited<ReturnType<typeof connect>>;
 
@@ -19,16 +19,7 @@ export function tsnatsObjm(nc: Connection): BenchObjm {
         async read(name) {
           const r = await os.get(name);
           if (!r) throw new Error(`object ${name} not found`);
-          const reader = r.data.getReader();
-          let n = 0;
-          for (;;) {
-            const x = await reader.read();
-            if (x.done) break;
-            n += x.value.length;
-          }
-          const err = await r.error;
-          if (err) throw err;
-          return n;
+          return readObjectToEnd(r);
         },
       };
     },

@@ -4,7 +4,7 @@ import type { Msg } from "tsnats";
 import { clock, note } from "../output.js";
 import { action } from "../options.js";
 import { addBenchFlags, benchSetup, closeClients, connectClients, publishLoop, starting, Tracker, type BenchFlags } from "./runner.js";
-import { newHistogram, recordMs, report, type ClientResult } from "./stats.js";
+import { report, timedSequence, type ClientResult } from "./stats.js";
 
 export function registerCoreBenches(bench: Command): void {
   addBenchFlags(bench.command("pub").description("Publish as fast as possible and measure the rate").argument("<subject>", "subject to publish to")).action(
@@ -90,18 +90,10 @@ export function registerCoreBenches(bench: Command): void {
         const t = new Tracker("request", b.msgs, b.progress);
         const results = await Promise.all(
           ncs.map(async (nc, i): Promise<ClientResult> => {
-            const n = b.share(i);
-            const latency = newHistogram();
-            const start = performance.now();
-            let bytes = 0;
-            for (let j = 0; j < n && !s.signal.aborted; j++) {
-              const t0 = performance.now();
+            return timedSequence(b.share(i), s.signal, t, async () => {
               const m = await nc.request(subject, b.payload, { timeout: s.settings.timeout });
-              recordMs(latency, performance.now() - t0);
-              bytes += b.size + m.data.length;
-              t.done++;
-            }
-            return { msgs: n, bytes, start, end: performance.now(), latency };
+              return b.size + m.data.length;
+            });
           }),
         );
         t.stop();

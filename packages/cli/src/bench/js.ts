@@ -7,7 +7,7 @@ import { CliError, UsageError, clock, humanCount, note } from "../output.js";
 import { action, type Session } from "../options.js";
 import { parseInteger } from "../util.js";
 import { addBenchFlags, benchSetup, closeClients, connectClients, starting, Tracker, type BenchFlags, type BenchSetup } from "./runner.js";
-import { newHistogram, recordMs, report, type ClientResult } from "./stats.js";
+import { newHistogram, recordMs, report, timedSequence, type ClientResult } from "./stats.js";
 
 function storageOf(v: string): "file" | "memory" {
   if (v === "file" || v === "memory") return v;
@@ -56,32 +56,30 @@ export function registerJsBenches(bench: Command): void {
           ncs.map(async (nc, i): Promise<ClientResult> => {
             const n = b.share(i);
             const c = jetstream(nc, { ...s.jsOptions(), maxPending: window });
+            if (window === 1) {
+              const r = await timedSequence(n, s.signal, t, async () => {
+                await c.publish(subject, b.payload);
+                return b.size;
+              });
+              return { ...r, bytes: n * b.size };
+            }
             const latency = newHistogram();
             const start = performance.now();
-            if (window === 1) {
-              for (let j = 0; j < n && !s.signal.aborted; j++) {
-                const t0 = performance.now();
-                await c.publish(subject, b.payload);
-                recordMs(latency, performance.now() - t0);
-                t.done++;
-              }
-            } else {
-              const settled: Promise<void>[] = [];
-              for (let j = 0; j < n && !s.signal.aborted; j++) {
-                await c.publishAsyncReady();
-                const t0 = performance.now();
-                settled.push(
-                  c.publishAsync(subject, b.payload).then(
-                    () => {
-                      recordMs(latency, performance.now() - t0);
-                      t.done++;
-                    },
-                    () => void failed++,
-                  ),
-                );
-              }
-              await Promise.all(settled);
+            const settled: Promise<void>[] = [];
+            for (let j = 0; j < n && !s.signal.aborted; j++) {
+              await c.publishAsyncReady();
+              const t0 = performance.now();
+              settled.push(
+                c.publishAsync(subject, b.payload).then(
+                  () => {
+                    recordMs(latency, performance.now() - t0);
+                    t.done++;
+                  },
+                  () => void failed++,
+                ),
+              );
             }
+            await Promise.all(settled);
             return { msgs: n, bytes: n * b.size, start, end: performance.now(), latency };
           }),
         );

@@ -6,7 +6,7 @@ import { CliError, UsageError, clock, humanCount, note } from "../output.js";
 import { action } from "../options.js";
 import { parseInteger } from "../util.js";
 import { addBenchFlags, benchSetup, closeClients, connectClients, starting, Tracker, type BenchFlags } from "./runner.js";
-import { newHistogram, recordMs, report, type ClientResult } from "./stats.js";
+import { report, timedSequence, type ClientResult } from "./stats.js";
 
 export function registerKvBenches(bench: Command): void {
   const kv = bench.command("kv").description("Key-Value benches: put and get");
@@ -46,15 +46,11 @@ export function registerKvBenches(bench: Command): void {
             const first = offset;
             offset += n;
             const bucket = await new Kvm(nc, s.jsOptions()).open(name);
-            const latency = newHistogram();
-            const start = performance.now();
-            for (let j = 0; j < n && !s.signal.aborted; j++) {
-              const t0 = performance.now();
+            const r = await timedSequence(n, s.signal, t, async (j) => {
               await bucket.put(`key.${(first + j) % keys}`, b.payload);
-              recordMs(latency, performance.now() - t0);
-              t.done++;
-            }
-            return { msgs: n, bytes: n * b.size, start, end: performance.now(), latency };
+              return b.size;
+            });
+            return { ...r, bytes: n * b.size };
           }),
         );
         t.stop();
@@ -96,18 +92,11 @@ export function registerKvBenches(bench: Command): void {
             const first = offset;
             offset += n;
             const bucket = await new Kvm(nc, s.jsOptions()).open(name);
-            const latency = newHistogram();
-            const start = performance.now();
-            let bytes = 0;
-            for (let j = 0; j < n && !s.signal.aborted; j++) {
-              const t0 = performance.now();
+            return timedSequence(n, s.signal, t, async (j) => {
               const e = await bucket.get(`key.${(first + j) % keys}`);
-              recordMs(latency, performance.now() - t0);
-              if (e) bytes += e.raw.length;
-              else missing++;
-              t.done++;
-            }
-            return { msgs: n, bytes, start, end: performance.now(), latency };
+              if (!e) missing++;
+              return e ? e.raw.length : 0;
+            });
           }),
         );
         t.stop();

@@ -16,6 +16,23 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(Math.max(1, Math.round(ms * 1000)));
 }
 
+/**
+ * One client's operations one after another: `op(j)` for j = 0..n-1 (until `signal` aborts), each
+ * timed into a latency histogram and counted into `progress`; `op` returns the bytes it moved.
+ */
+export async function timedSequence(n: number, signal: AbortSignal, progress: { done: number }, op: (j: number) => Promise<number>): Promise<ClientResult> {
+  const latency = newHistogram();
+  const start = performance.now();
+  let bytes = 0;
+  for (let j = 0; j < n && !signal.aborted; j++) {
+    const t0 = performance.now();
+    bytes += await op(j);
+    recordMs(latency, performance.now() - t0);
+    progress.done++;
+  }
+  return { msgs: n, bytes, start, end: performance.now(), latency };
+}
+
 /** What one client did. */
 export interface ClientResult {
   msgs: number;
