@@ -25,6 +25,16 @@ export function allocBytes(size: number): Uint8Array {
   return NodeBuffer ? NodeBuffer.allocUnsafeSlow(size) : new Uint8Array(size);
 }
 
+/**
+ * A copy of `buf[start:end)` in memory of its own (a pooled Buffer on Node, so the Buffer fast
+ * paths apply to it), for bytes kept after the memory they were read into is reused.
+ */
+export function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const out = NodeBuffer ? NodeBuffer.allocUnsafe(end - start) : new Uint8Array(end - start);
+  out.set(buf.subarray(start, end));
+  return out;
+}
+
 /** Decodes UTF-8 bytes `buf[start:end)` to a string. */
 export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
   const nb = buf as NodeBufferLike;

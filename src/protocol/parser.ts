@@ -1,5 +1,5 @@
 import { ProtocolError } from "../util/errors.js";
-import { allocBytes, concatBytes, decodeUtf8 } from "./bytes.js";
+import { allocBytes, concatBytes, copyBytes, decodeUtf8 } from "./bytes.js";
 
 /**
  * Receives the frames the parser recognises. `onMsg` gets the control line's bytes and
@@ -142,9 +142,7 @@ export class Parser {
     if (this.line !== chunk) return;
     const start = this.ss;
     const end = this.re > this.rs ? this.re : this.se;
-    const copy = new Uint8Array(end - start);
-    copy.set(chunk.subarray(start, end));
-    this.line = copy;
+    this.line = copyBytes(chunk, start, end);
     this.ss = 0;
     this.se -= start;
     if (this.re > this.rs) {
@@ -186,9 +184,7 @@ export class Parser {
   private savePartial(chunk: Uint8Array, start: number, end: number): void {
     if (start >= end) return;
     // a real copy (Buffer#slice would share memory): the transport may reuse the chunk's memory
-    const part = new Uint8Array(end - start);
-    part.set(chunk.subarray(start, end));
-    this.partial.push(part);
+    this.partial.push(copyBytes(chunk, start, end));
     this.partialLen += end - start;
     if (this.partialLen > MAX_CONTROL_LINE) throw new ProtocolError(`control line longer than ${MAX_CONTROL_LINE} bytes`);
     // reject garbage early, without waiting for a line end that may never come

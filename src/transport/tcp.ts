@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { ConnectionError, TimeoutError, TlsError } from "../util/errors.js";
 import type { Endpoint, TlsOptions, Transport, TransportConnectOptions, TransportEvents } from "./transport.js";
 import { connectTlsFirst, upgradeSocket } from "./tls.js";
+import { copyBytes } from "../protocol/bytes.js";
 
 /** Size of the memory a plain TCP socket reads into (Node's own default read size). */
 const READ_SIZE = 64 * 1024;
@@ -91,10 +92,7 @@ export class TcpTransport implements Transport {
     if (this.closedFlag || n <= 0) return;
     let held = false;
     if (n < COPY_BELOW) {
-      // a Buffer (from Node's shared pool), so that the parser's Buffer fast paths apply
-      const copy = Buffer.allocUnsafe(n);
-      copy.set(buf.subarray(0, n));
-      this.events.data(copy);
+      this.events.data(copyBytes(buf, 0, n));
     } else {
       held = this.events.data(buf.subarray(0, n)) === true;
     }
