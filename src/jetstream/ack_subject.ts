@@ -31,23 +31,6 @@ export class NotJetStreamMessageError extends NatsError {
   }
 }
 
-/** Token boundaries of the subject being parsed: dots[k] is the index of the k-th dot. */
-const dots = new Int32Array(16);
-/** Dots found in the subject being parsed (at most dots.length are recorded). */
-let ndots = 0;
-/** Length of the subject being parsed. */
-let slen = 0;
-
-/** Where token `j` of the subject being parsed starts (token 0 is "$JS"). */
-function tokFrom(j: number): number {
-  return dots[j - 1]! + 1;
-}
-
-/** Where token `j` of the subject being parsed ends (the last token runs to the end). */
-function tokTo(j: number): number {
-  return j < ndots ? dots[j]! : slen;
-}
-
 /** The decimal digits `s[from:to)` as a number, or -1 when that is empty or not all digits. */
 export function decimalAt(s: string, from: number, to: number): number {
   if (from >= to) return -1;
@@ -60,77 +43,142 @@ export function decimalAt(s: string, from: number, to: number): number {
   return v;
 }
 
-/** The digits of token `j` as a number, or -1 when it is not a run of digits. */
-function digitsOf(s: string, j: number): number {
-  return decimalAt(s, tokFrom(j), tokTo(j));
+/**
+ * Where the names of an ack subject are (`[from, to)` offsets; the domain and account hash are -1
+ * on a v1 subject). The same for every message of one consumer, so one object serves them all.
+ */
+export interface AckNames {
+  /** Length of the part up to the numbers: `$JS.ACK.[<domain>.<acc hash>.]<stream>.<consumer>.` */
+  readonly prefixLen: number;
+  readonly v2: boolean;
+  readonly streamFrom: number;
+  readonly streamTo: number;
+  readonly consumerFrom: number;
+  readonly consumerTo: number;
+  readonly domainFrom: number;
+  readonly domainTo: number;
+  readonly accFrom: number;
+  readonly accTo: number;
 }
 
-/**
- * Where the parts of an ack subject are, and its numbers: what the consumers read for every
- * message, without making strings (`[from, to)` offsets; the domain and account hash are -1 on a
- * v1 subject).
- */
+/** An ack subject's numbers, and where its timestamp and names are: what consumers read per message. */
 export interface AckMeta {
   deliveryCount: number;
   streamSequence: number;
   deliverySequence: number;
   pending: number;
-  streamFrom: number;
-  streamTo: number;
-  consumerFrom: number;
-  consumerTo: number;
   tsFrom: number;
   tsTo: number;
-  domainFrom: number;
-  domainTo: number;
-  accFrom: number;
-  accTo: number;
+  names: AckNames;
+}
+
+const PREFIX = "$JS.ACK.";
+/** Dots of the names' part of the subject being scanned (module-level scratch). */
+const dots = new Int32Array(8);
+
+/** Where the token ending at `dots[j]` starts. */
+function tokStart(j: number): number {
+  return j === 0 ? PREFIX.length : dots[j - 1]! + 1;
 }
 
 /**
  * Reads an ack subject's numbers and where its names are; throws `NotJetStreamMessageError` for
- * anything else. It runs for every consumed message, so it scans the dots once, into
- * module-level scratch (no closures, no split), and makes no string.
+ * anything else. It runs for every consumed message: one pass, no split, no string made.
  */
 export function scanAckSubject(reply: string | undefined): AckMeta {
-  if (!reply || !reply.startsWith("$JS.ACK.")) throw new NotJetStreamMessageError(reply);
+  if (!reply || !reply.startsWith(PREFIX)) throw new NotJetStreamMessageError(reply);
+  // v1 has 9 tokens, $JS.ACK.<stream>.<consumer>.<5 numbers>: 6 dots after the prefix; v2 has
+  // at least 11, with a domain and an account hash before the stream: 8 dots or more
   let n = 0;
-  for (let k = reply.indexOf("."); k !== -1 && n < dots.length; k = reply.indexOf(".", k + 1)) dots[n++] = k;
-  ndots = n;
-  slen = reply.length;
-  const tokens = n + 1; // 16 dots or more: counted as "many", only the first ones are read
-  let i: number;
-  if (tokens === 9) i = 2;
-  else if (tokens >= 11) i = 4;
-  else throw new NotJetStreamMessageError(reply);
-  // every token the metadata is read from must be there (a subject never has an empty token);
-  // the numeric ones are checked by digitsOf, which refuses an empty token
-  for (let k = 2; k < i + 2; k++) if (tokFrom(k) >= tokTo(k)) throw new NotJetStreamMessageError(reply);
-  const deliveryCount = digitsOf(reply, i + 2);
-  const streamSequence = digitsOf(reply, i + 3);
-  const deliverySequence = digitsOf(reply, i + 4);
-  const pending = digitsOf(reply, i + 6);
-  // the timestamp (nanoseconds, 19 digits today) is checked here, converted by BigInt when read
-  if (deliveryCount < 0 || streamSequence < 0 || deliverySequence < 0 || pending < 0 || digitsOf(reply, i + 5) < 0) {
-    throw new NotJetStreamMessageError(reply);
-  }
-  const v2 = i === 4;
-  return {
-    deliveryCount,
-    streamSequence,
-    deliverySequence,
-    pending,
-    streamFrom: tokFrom(i),
-    streamTo: tokTo(i),
-    consumerFrom: tokFrom(i + 1),
-    consumerTo: tokTo(i + 1),
-    tsFrom: tokFrom(i + 5),
-    tsTo: tokTo(i + 5),
-    domainFrom: v2 ? tokFrom(2) : -1,
-    domainTo: v2 ? tokTo(2) : -1,
-    accFrom: v2 ? tokFrom(3) : -1,
-    accTo: v2 ? tokTo(3) : -1,
+  for (let k = reply.indexOf(".", PREFIX.length); k !== -1 && n < 8; k = reply.indexOf(".", k + 1)) dots[n++] = k;
+  const v2 = n === 8;
+  if (!v2 && n !== 6) throw new NotJetStreamMessageError(reply);
+  const c = v2 ? 3 : 1; // index of the dot that ends the consumer token
+  for (let j = 0; j <= c; j++) if (tokStart(j) >= dots[j]!) throw new NotJetStreamMessageError(reply);
+  const names: AckNames = {
+    prefixLen: dots[c]! + 1,
+    v2,
+    streamFrom: tokStart(c - 1),
+    streamTo: dots[c - 1]!,
+    consumerFrom: tokStart(c),
+    consumerTo: dots[c]!,
+    domainFrom: v2 ? PREFIX.length : -1,
+    domainTo: v2 ? dots[0]! : -1,
+    accFrom: v2 ? dots[0]! + 1 : -1,
+    accTo: v2 ? dots[1]! : -1,
   };
+  const m = scanNumbers(reply, names);
+  if (m === undefined) throw new NotJetStreamMessageError(reply);
+  return m;
+}
+
+/**
+ * The five numbers after the names: delivered, stream sequence, delivery sequence, timestamp (its
+ * place; BigInt reads it when asked), pending. A v1 subject ends there; v2 may have more tokens.
+ * Undefined when they are not all runs of digits.
+ */
+function scanNumbers(reply: string, names: AckNames): AckMeta | undefined {
+  const len = reply.length;
+  let t = 0;
+  let v = 0;
+  let start = names.prefixLen;
+  let deliveryCount = 0;
+  let streamSequence = 0;
+  let deliverySequence = 0;
+  let tsFrom = 0;
+  let tsTo = 0;
+  for (let k = start; ; k++) {
+    const c = k < len ? reply.charCodeAt(k) : 46;
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      continue;
+    }
+    if (c !== 46 || k === start) return undefined;
+    switch (t) {
+      case 0:
+        deliveryCount = v;
+        break;
+      case 1:
+        streamSequence = v;
+        break;
+      case 2:
+        deliverySequence = v;
+        break;
+      case 3:
+        tsFrom = start;
+        tsTo = k;
+        break;
+      default:
+        if (k < len && !names.v2) return undefined;
+        return { deliveryCount, streamSequence, deliverySequence, pending: v, tsFrom, tsTo, names };
+    }
+    if (k >= len) return undefined;
+    t++;
+    v = 0;
+    start = k + 1;
+  }
+}
+
+/**
+ * Scans the ack subjects of one consumer's messages: once the first is scanned, a subject with the
+ * same names only has its numbers read.
+ */
+export class AckScanner {
+  #prefix = "";
+  #names?: AckNames;
+
+  scan(reply: string | undefined): AckMeta {
+    const names = this.#names;
+    // indexOf, not startsWith: about twice as fast on V8 for prefixes of this length
+    if (names !== undefined && reply !== undefined && reply.indexOf(this.#prefix) === 0) {
+      const m = scanNumbers(reply, names);
+      if (m !== undefined) return m;
+    }
+    const m = scanAckSubject(reply);
+    this.#names = m.names;
+    this.#prefix = reply!.slice(0, m.names.prefixLen);
+    return m;
+  }
 }
 
 /** The timestamp of a scanned ack subject, in nanoseconds since the epoch. */
@@ -140,14 +188,15 @@ export function ackTimestampNanos(reply: string, m: AckMeta): bigint {
 
 /** The full delivery metadata of a scanned ack subject. */
 export function deliveryInfoOf(reply: string, m: AckMeta): DeliveryInfo {
+  const n = m.names;
   let domain = "";
-  if (m.domainFrom >= 0) {
-    domain = reply.slice(m.domainFrom, m.domainTo);
+  if (n.domainFrom >= 0) {
+    domain = reply.slice(n.domainFrom, n.domainTo);
     if (domain === "_") domain = "";
   }
   const info: DeliveryInfo = {
-    stream: reply.slice(m.streamFrom, m.streamTo),
-    consumer: reply.slice(m.consumerFrom, m.consumerTo),
+    stream: reply.slice(n.streamFrom, n.streamTo),
+    consumer: reply.slice(n.consumerFrom, n.consumerTo),
     domain,
     deliveryCount: m.deliveryCount,
     redeliveryCount: m.deliveryCount,
@@ -157,7 +206,7 @@ export function deliveryInfoOf(reply: string, m: AckMeta): DeliveryInfo {
     timestampNanos: ackTimestampNanos(reply, m),
     pending: m.pending,
   };
-  if (m.accFrom >= 0) info.accountHash = reply.slice(m.accFrom, m.accTo);
+  if (n.accFrom >= 0) info.accountHash = reply.slice(n.accFrom, n.accTo);
   return info;
 }
 

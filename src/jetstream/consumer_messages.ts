@@ -175,18 +175,28 @@ export class ConsumerMessages implements AsyncIterable<JsMsg> {
     if (this.#ended) this.#finish();
   }
 
+  /**
+   * The next buffered message, taken as the iterator would yield it, or undefined when none is
+   * buffered: lets an iterator built on this one (the KV watcher's) skip a promise per message.
+   * @internal
+   */
+  take(): JsMsg | undefined {
+    const m = this.#queue.shift();
+    if (m) {
+      this.#source?.consumed(m);
+      if (this.#ended && this.#queue.length === 0) queueMicrotask(() => this.#finish());
+    }
+    return m;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<JsMsg> {
     if (this.#callback) throw new Error("this consume() has a callback: it cannot also be iterated");
     if (this.#iterating) throw new Error("already iterating");
     this.#iterating = true;
     return {
       next: (): Promise<IteratorResult<JsMsg>> => {
-        const m = this.#queue.shift();
-        if (m) {
-          this.#source?.consumed(m);
-          if (this.#ended && this.#queue.length === 0) queueMicrotask(() => this.#finish());
-          return Promise.resolve({ value: m, done: false });
-        }
+        const m = this.take();
+        if (m) return Promise.resolve({ value: m, done: false });
         if (this.#ended) {
           const err = this.#error;
           this.#error = null;

@@ -3,6 +3,7 @@
 // leader changes, and the checks that decide when a consumer is really gone.
 import type { Msg, NatsConnection, Subscription } from "../core.js";
 import { abortReason } from "../util/errors.js";
+import { AckScanner } from "./ack_subject.js";
 import type { JsApi } from "./api.js";
 import { nanos } from "./durations.js";
 import { ConsumerDeletedError, ConsumerNotFoundError, JetStreamApiError, StreamNotFoundError } from "./errors.js";
@@ -27,6 +28,7 @@ export interface PullHooks {
 
 export class PullEngine implements MessageSource {
   readonly #nc: NatsConnection;
+  readonly #scanner = new AckScanner();
   readonly #pullSubject: string;
   readonly #inbox: string;
   #sub?: Subscription;
@@ -191,7 +193,7 @@ export class PullEngine implements MessageSource {
       this.#onStatus(m);
       return;
     }
-    const jm = new JsMsg(m, this.#nc);
+    const jm = new JsMsg(m, this.#nc, this.#scanner);
     if (this.hooks.accept && !this.hooks.accept(jm)) return;
     this.#noResponders = 0;
     this.#backoffMs = BACKOFF_START;

@@ -7,6 +7,7 @@ import type { JsApi } from "./api.js";
 import { ConsumerMessages, type ConsumeCallback } from "./consumer_messages.js";
 import { ConsumerHandle } from "./consumer_handle.js";
 import { ConsumerDeletedError, ConsumerNotFoundError, JetStreamApiError, StreamNotFoundError } from "./errors.js";
+import { AckScanner } from "./ack_subject.js";
 import { HeartbeatMonitor } from "./heartbeat_monitor.js";
 import { JsMsg } from "./jsmsg.js";
 import { checkKeys } from "./validate.js";
@@ -29,6 +30,7 @@ export class PushConsumer extends ConsumerHandle {
 
 class PushEngine {
   #sub?: Subscription;
+  readonly #scanner = new AckScanner();
   #monitor?: HeartbeatMonitor;
   #stopped = false;
   #pendingFc?: string;
@@ -94,7 +96,7 @@ class PushEngine {
       this.out.notify({ type: "error", error: new JetStreamApiError({ code: h.code, description: h.description }) });
       return;
     }
-    this.out.push(new JsMsg(m, this.api.nc));
+    this.out.push(new JsMsg(m, this.api.nc, this.#scanner));
   }
 
   #consumed(): void {

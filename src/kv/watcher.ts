@@ -181,33 +181,52 @@ export class KvWatcher<T = Uint8Array> implements AsyncIterable<KvEntry<T>> {
     if (this.opts.callback) throw new Error("this watch has a callback: it cannot also be iterated");
     if (this.#iterating) throw new Error("already iterating");
     this.#iterating = true;
-    // straight on the consumer's iterator (no generator in between: one message, one entry)
+    // straight on the consumer's messages (no generator in between: one message, one entry); a
+    // buffered message is taken at once, without awaiting the consumer's own iterator
+    let source: ConsumerMessages | undefined;
     let msgs: AsyncIterator<JsMsg> | undefined;
     // `initialized` resolves when the loop asks for the entry after the last initial one (its body
     // has run), or on the next turn of the event loop if the body awaits something first.
     let markNext = false;
-    const next = async (): Promise<IteratorResult<KvEntry<T>>> => {
-      if (markNext) this.#markInit();
+    const step = (m: JsMsg): KvEntry<T> | undefined => {
+      const last = this.#isLast(m);
+      const entry = this.#entryOf(m);
+      if (last && !entry) this.#markInit();
+      if (entry && last) {
+        markNext = true;
+        setTimeout(() => this.#markInit(), 0);
+      }
+      return entry;
+    };
+    const wait = async (): Promise<IteratorResult<KvEntry<T>>> => {
       for (;;) {
         let r: IteratorResult<JsMsg>;
         try {
-          msgs ??= (await this.#messages)[Symbol.asyncIterator]();
+          source ??= await this.#messages;
+          msgs ??= source[Symbol.asyncIterator]();
           r = await msgs.next();
         } catch (err) {
           this.#fail(err as Error);
           throw err;
         }
         if (r.done) return { value: undefined, done: true };
-        const last = this.#isLast(r.value);
-        const entry = this.#entryOf(r.value);
-        if (last && !entry) this.#markInit();
-        if (!entry) continue;
-        if (last) {
-          markNext = true;
-          setTimeout(() => this.#markInit(), 0);
-        }
-        return { value: entry, done: false };
+        const entry = step(r.value);
+        if (entry) return { value: entry, done: false };
       }
+    };
+    const next = (): Promise<IteratorResult<KvEntry<T>>> => {
+      if (markNext) this.#markInit();
+      if (msgs !== undefined) {
+        try {
+          for (let m = source!.take(); m !== undefined; m = source!.take()) {
+            const entry = step(m);
+            if (entry) return Promise.resolve({ value: entry, done: false });
+          }
+        } catch (err) {
+          return Promise.reject(err as Error);
+        }
+      }
+      return wait();
     };
     return {
       next,

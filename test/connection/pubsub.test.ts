@@ -64,6 +64,40 @@ describe("publish/subscribe", () => {
     sub.unsubscribe();
   });
 
+  it("decodes subject and reply, ASCII or not, in either order and after the message was queued", async () => {
+    const base = createInbox("names");
+    const cases = [
+      { subject: `${base}.ascii.subject.of.some.length`, reply: `${base}.r.$JS.ACK.S.C.1.2.3.4.5` },
+      { subject: `${base}.sübject.é`, reply: `${base}.reply` },
+      { subject: `${base}.s`, reply: `${base}.rëply.✓.🚀` },
+      { subject: `${base}.ü`, reply: `${base}.ö` },
+    ];
+    const got: Msg[] = [];
+    const sub = nc.subscribe(`${base}.>`, { callback: (_e, m) => got.push(m) });
+    const iter = nc.subscribe(`${base}.>`);
+    await nc.flush();
+    for (const c of cases) nc2.publish(c.subject, "x", { reply: c.reply });
+    await nc2.flush();
+    await until(() => got.length === cases.length, "all messages");
+    got.forEach((m, i) => {
+      // reply first on even messages, subject first on odd ones
+      if (i % 2 === 0) {
+        assert.equal(m.reply, cases[i]!.reply);
+        assert.equal(m.subject, cases[i]!.subject);
+      } else {
+        assert.equal(m.subject, cases[i]!.subject);
+        assert.equal(m.reply, cases[i]!.reply);
+      }
+    });
+    let i = 0;
+    for await (const m of iter) {
+      assert.equal(m.subject, cases[i]!.subject);
+      assert.equal(m.reply, cases[i]!.reply);
+      if (++i === cases.length) break;
+    }
+    sub.unsubscribe();
+  });
+
   it("delivers to an async iterator subscription", async () => {
     const subj = createInbox("it");
     const sub = nc.subscribe(subj);

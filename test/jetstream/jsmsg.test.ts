@@ -16,7 +16,7 @@ import {
   type JetStreamManager,
   type PullConsumer,
 } from "../../src/jetstream/index.js";
-import { scanAckSubject } from "../../src/jetstream/ack_subject.js";
+import { AckScanner, scanAckSubject } from "../../src/jetstream/ack_subject.js";
 import { useServer } from "../support/fixtures.js";
 import { sleep } from "../support/ports.js";
 import { failsWith, filledPullConsumer } from "./helpers.js";
@@ -85,10 +85,10 @@ describe("parseAckSubject", () => {
       assert.equal(m.streamSequence, i.streamSequence);
       assert.equal(m.deliverySequence, i.deliverySequence);
       assert.equal(m.pending, i.pending);
-      assert.equal(reply.slice(m.streamFrom, m.streamTo), i.stream);
-      assert.equal(reply.slice(m.consumerFrom, m.consumerTo), i.consumer);
+      assert.equal(reply.slice(m.names.streamFrom, m.names.streamTo), i.stream);
+      assert.equal(reply.slice(m.names.consumerFrom, m.names.consumerTo), i.consumer);
       assert.equal(reply.slice(m.tsFrom, m.tsTo), TS);
-      assert.equal(m.accFrom >= 0 ? reply.slice(m.accFrom, m.accTo) : undefined, i.accountHash);
+      assert.equal(m.names.accFrom >= 0 ? reply.slice(m.names.accFrom, m.names.accTo) : undefined, i.accountHash);
     }
   });
 
@@ -154,6 +154,35 @@ describe("parseAckSubject", () => {
       }
     }
     assert.ok(parsed > 0, "some mutations are still valid");
+  });
+
+  it("AckScanner (one per consumer): what scanAckSubject gives for every subject, whatever it scanned before", () => {
+    let seed = 777;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const names = ["$JS.ACK.S.C.", "$JS.ACK.S.C2.", "$JS.ACK.S.C.C.", "$JS.ACK._.H.S.C.", "$JS.ACK.S.C.1.2.", "$JS.ACK.d.H.S.C."];
+    const tails = ["1.2.3." + TS + ".4", "12.34567.890." + TS + ".0", "1.2.3." + TS + ".4.r", "1.2.3." + TS, "1.2.x." + TS + ".4", "1.2.3." + TS + ".4.", "1..3." + TS + ".4", ""];
+    const scanner = new AckScanner();
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (err) {
+        assert.ok(err instanceof NotJetStreamMessageError, String(err));
+        return "not a JetStream message";
+      }
+    };
+    let same = 0;
+    for (let i = 0; i < 3_000; i++) {
+      // mostly one consumer's subjects in a row, now and then another's or a broken one
+      const reply = i % 7 === 0 ? names[rnd(names.length)]! + tails[rnd(tails.length)]! : `$JS.ACK.S.C.${1 + rnd(3)}.${i}.${i}.${TS}.${rnd(100)}`;
+      const want = outcome(() => scanAckSubject(reply));
+      assert.deepEqual(outcome(() => scanner.scan(reply)), want, reply);
+      if (typeof want === "object") same++;
+    }
+    assert.ok(same > 2_000);
+    assert.throws(() => scanner.scan(undefined), NotJetStreamMessageError);
   });
 });
 
