@@ -164,9 +164,11 @@ export class ObjectStore {
     try {
       for await (const chunk of chunksOf(source, chunkSize)) {
         signal?.throwIfAborted();
+        // hashed after write() copied the chunk out to be sent, while its bytes are in the cache
+        const written = writer.write(chunk);
         hasher.update(chunk);
         size += chunk.length;
-        await writer.write(chunk);
+        await written;
       }
       const chunks = await writer.finish();
       signal?.throwIfAborted();
