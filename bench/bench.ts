@@ -11,6 +11,9 @@
 //   node build/bench/bench.js --case js                      (only the JetStream cases, ~3 min)
 //   node build/bench/bench.js --clients nats.js,nats.go --quick
 //   NATS_URL=nats://127.0.0.1:4222 node build/bench/bench.js (use a running server instead)
+//   BENCH_DEBUG=1 BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node build/bench/bench.js --case obj-
+//     (each JavaScript client's child prints every run's span in the profiles' µs clock and its
+//     memory after the run; BENCH_CHILD_ARGS are node options for the children only)
 //
 // Options: --quick (10x fewer messages, 2 s memory window), --case <substr>[,<substr>...],
 //          --reps N (default 3), --clients tsnats,nats.js,nats.go,ceiling,

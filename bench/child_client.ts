@@ -53,7 +53,9 @@ class ChildRunner {
   constructor(private readonly key: string) {}
 
   private start(): Promise<void> {
-    const child = fork(join(buildDir(), "run_child.js"), [this.key], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // BENCH_CHILD_ARGS: node options for the children only (e.g. "--cpu-prof --cpu-prof-dir=DIR")
+    const execArgv = process.env.BENCH_CHILD_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+    const child = fork(join(buildDir(), "run_child.js"), [this.key], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
     this.child = child;
     live.add(child);
     this.ready = new Promise<void>((resolve, reject) => {

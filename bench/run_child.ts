@@ -6,6 +6,8 @@ import type { ChildJob, ChildReport } from "./child_client.js";
 import { inProcessClient } from "./cases.js";
 import { JS_CLIENTS } from "./clients.js";
 import { rawClient } from "./raw.js";
+import { collectGarbage } from "./gc.js";
+import { getHeapSpaceStatistics } from "node:v8";
 
 async function load(key: string): Promise<BenchClient> {
   if (key === "ceiling") return rawClient;
@@ -18,10 +20,27 @@ const send = (r: ChildReport): void => {
   process.send!(r);
 };
 
+/**
+ * BENCH_DEBUG: the run's span (monotonic µs, the clock of `--cpu-prof` profiles), then the child's
+ * memory after a full collection, once a case's run is done.
+ */
+function debugMemory(id: string, started: bigint): void {
+  console.error(`[${process.argv[2]}] ${id} ran from ${started / 1000n} to ${process.hrtime.bigint() / 1000n} µs`);
+  collectGarbage();
+  const m = process.memoryUsage();
+  const mb = (n: number): string => (n / 1e6).toFixed(1);
+  const spaces = getHeapSpaceStatistics().map((s) => `${s.space_name.replace("_space", "")} ${mb(s.space_used_size)}/${mb(s.space_size)}`).join(", ");
+  console.error(`[${process.argv[2]}] after ${id}: heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)}, arrayBuffers ${mb(m.arrayBuffers)}, rss ${mb(m.rss)}; ${spaces}`);
+}
+
 const client = await load(process.argv[2] ?? "");
 process.on("message", (job: ChildJob) => {
+  const started = process.hrtime.bigint();
   void client.run(job.spec, job.url, job.tag).then(
-    (metrics) => send({ type: "metrics", metrics }),
+    (metrics) => {
+      if (process.env.BENCH_DEBUG) debugMemory(job.spec.id, started);
+      send({ type: "metrics", metrics });
+    },
     (err: unknown) => send({ type: "metrics", metrics: { ok: false, error: String(err), count: job.spec.count, elapsedMs: 0, msgsPerSec: 0, mbPerSec: 0 } }),
   );
 });

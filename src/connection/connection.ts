@@ -39,6 +39,13 @@ const PING = encodeUtf8("PING\r\n");
 const PONG = encodeUtf8("PONG\r\n");
 /** Outbound bytes that trigger an immediate write instead of waiting for the microtask. */
 const FLUSH_THRESHOLD = 64 * 1024;
+/**
+ * A message at least this large gets memory of its own before it is handed over, instead of
+ * viewing the read it came in: the transport then reuses that memory for its next read, so a
+ * stream of large messages allocates about their own size, not a new read buffer per message
+ * (and a large message kept by the application never pins a whole read).
+ */
+const OWN_MEMORY_AT = 32 * 1024;
 
 type ConnState = "connecting" | "connected" | "reconnecting" | "closed";
 
@@ -593,6 +600,7 @@ export class NatsConnection implements ParserHandler {
     const sub = this.subs.get(sid);
     if (sub === undefined || sub.dropIfFull(de - ds)) return;
     const msg = new InboundMsg(this, sid, line, ss, se, rs, re, hdrLen, buf, ds, de);
+    if (de - ds >= OWN_MEMORY_AT) msg.detach();
     sub.deliver(msg);
     // a message queued by the subscription was copied; one handed over still views the chunk read
     if (!msg.detached) this.chunkHeld = true;

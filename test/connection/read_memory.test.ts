@@ -138,4 +138,22 @@ describe("read memory reused by the TCP transport", () => {
     let k = 0;
       for (let i = 0; i < N; i += 7) assert.ok(sameBytes(views[k++]!, payload(i)), `payload of ${i}`);
   });
+
+  it("a message of 32 KiB or more comes in memory of its own; smaller ones may view the read", async () => {
+    await using nc = await srv.connect();
+    const subj = createInbox("own");
+    const sizes = [100, 20_000, 32 * 1024 - 1, 32 * 1024, 70_000, 200_000];
+    const got: Msg[] = [];
+    nc.subscribe(subj, { callback: (_e, m) => got.push(m) });
+    await nc.flush();
+    for (let r = 0; r < 20; r++) for (const n of sizes) pub.publish(subj, new Uint8Array(n).fill(n & 0xff));
+    await pub.flush();
+    await until(() => got.length === 20 * sizes.length, "all delivered");
+    for (const m of got) {
+      const d = m.data;
+      assert.ok(d.every((b) => b === (d.length & 0xff)), `payload of ${d.length} B`);
+      // the large ones own exactly their bytes: keeping one keeps no read alive
+      if (d.length >= 32 * 1024) assert.equal(d.buffer.byteLength, d.length, `memory of a ${d.length}-byte message`);
+    }
+  });
 });
