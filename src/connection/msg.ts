@@ -1,4 +1,5 @@
 import { decodeUtf8 } from "../protocol/bytes.js";
+import { noteReceivedReply } from "../protocol/subject.js";
 import { MsgHdrs } from "../protocol/headers.js";
 
 const td = new TextDecoder();
@@ -109,12 +110,12 @@ export class InboundMsg implements Msg {
       // as many characters as bytes: every byte is one character, so byte offsets are theirs
       if (both.length === re - ss) {
         this._subject = both.slice(0, se - ss);
-        this._reply = both.slice(rs - ss);
+        noteReceivedReply((this._reply = both.slice(rs - ss)));
         return;
       }
     }
     this._subject ??= decodeUtf8(line, ss, se);
-    this._reply ??= decodeUtf8(line, rs, re);
+    if (this._reply === undefined) noteReceivedReply((this._reply = decodeUtf8(line, rs, re)));
   }
 
   get data(): Uint8Array {

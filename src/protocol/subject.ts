@@ -32,11 +32,22 @@ function structuralProblem(s: string, wildcards: boolean): string {
 }
 
 let lastPublishSubject: string | undefined;
+/**
+ * The reply subject of the last message decoded: a token the parser read from the server, with no
+ * whitespace or control character in it, so publishing to it cannot inject protocol text.
+ * Answering or acknowledging a message publishes to its reply without scanning it again.
+ */
+let lastReceivedReply: string | undefined;
+
+/** Records the reply subject of a received message (see lastReceivedReply). */
+export function noteReceivedReply(reply: string): void {
+  lastReceivedReply = reply;
+}
 
 /** Validates a subject for publishing (literal; wildcard characters are passed through as nats.go does). */
 export function checkPublishSubject(subject: unknown, what = "subject"): void {
-  if (subject === lastPublishSubject) return;
   if (typeof subject !== "string") throw new BadSubjectError(`${what} must be a string`);
+  if (subject === lastPublishSubject || subject === lastReceivedReply) return;
   const p = structuralProblem(subject, false);
   if (p) throw new BadSubjectError(`invalid ${what} ${JSON.stringify(subject)}: ${p}`);
   lastPublishSubject = subject;

@@ -1,7 +1,7 @@
 // Unit tests of subject, reply-subject and queue-name validation and subject matching.
 import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
-import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, subjectMatches } from "../../src/protocol/subject.js";
+import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, noteReceivedReply, subjectMatches } from "../../src/protocol/subject.js";
 import { BadSubjectError, InvalidArgumentError, NatsError } from "../../src/index.js";
 
 function isBadSubject(e: unknown): boolean {
@@ -38,6 +38,13 @@ describe("publish subjects", () => {
 
   it("rejects non-strings", () => {
     for (const s of NOT_STRINGS) assert.throws(() => checkPublishSubject(s), isBadSubject, String(s));
+  });
+
+  it("the reply of a received message is taken as read; everything else is still checked", () => {
+    noteReceivedReply("$JS.ACK.S.C.1.2.3.4.5");
+    checkPublishSubject("$JS.ACK.S.C.1.2.3.4.5");
+    for (const s of NOT_STRINGS) assert.throws(() => checkPublishSubject(s), isBadSubject, String(s));
+    for (const s of STRUCTURAL_BAD) assert.throws(() => checkPublishSubject(s), isBadSubject, JSON.stringify(s));
   });
 
   it("a subject is checked each time, not only the first", () => {
