@@ -18,7 +18,7 @@ import { Parser, type ParserHandler } from "../protocol/parser.js";
 import { OutboundBuffer, payloadLength } from "../protocol/encoder.js";
 import { encodeUtf8, utf8Length } from "../protocol/bytes.js";
 import { MsgHdrs } from "../protocol/headers.js";
-import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, subjectMatches } from "../protocol/subject.js";
+import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, isReceivedReply, subjectMatches } from "../protocol/subject.js";
 import type { Transport, TransportEvents, TransportFactory } from "../transport/transport.js";
 import { FailedAttempts } from "./connect_failure.js";
 import { Dispatcher } from "./dispatcher.js";
@@ -415,12 +415,13 @@ export class NatsConnection implements ParserHandler {
     const len = payloadLength(data);
     const total = len + hlen;
     if (total > this.maxPayload) throw new MaxPayloadExceededError(total, this.maxPayload);
+    const oneOff = isReceivedReply(subject);
     if (this.state === "connected") {
-      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen);
+      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen, oneOff);
     } else {
       const limit = this.options.reconnectBufSize;
       const before = this.out.length;
-      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen);
+      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen, oneOff);
       if (this.out.length > limit) {
         this.out.truncate(before);
         throw new ReconnectBufferExceededError(limit);

@@ -308,17 +308,25 @@ export class OutboundBuffer {
   /**
    * Encodes PUB (or HPUB when `hdrs` is given). `payload` is bytes or a UTF-8 string whose
    * byte length is `payloadLen`; `hdrs` likewise, with `hdrLen` its byte length when it is text.
-   * Returns the frame's size in bytes.
+   * `oneOff`: the subject is not expected again (nothing is cached for it). Returns the frame's
+   * size in bytes.
    */
-  pub(subject: string, reply: string | undefined, hdrs: Uint8Array | string | undefined, payload: Uint8Array | string, payloadLen: number, hdrLen?: number): number {
+  pub(subject: string, reply: string | undefined, hdrs: Uint8Array | string | undefined, payload: Uint8Array | string, payloadLen: number, hdrLen?: number, oneOff = false): number {
     const hlen = hdrs === undefined ? 0 : typeof hdrs === "string" ? (hdrLen ?? utf8Length(hdrs)) : hdrs.length;
     const rlen = reply ? reply.length : 0;
     this.ensure(48 + (subject.length + rlen) * 3 + hlen + payloadLen);
     const frameStart = this.pos;
-    if (reply === undefined && hdrs === undefined) {
+    if (reply === undefined && hdrs === undefined && !oneOff) {
       this.pubLine(subject, payloadLen);
     } else {
-      this.writePrefix(subject, hdrs !== undefined);
+      if (oneOff) {
+        // a subject used once (a received message's reply): no cache lookup, which would hash it
+        this.bytes(hdrs !== undefined ? HPUB : PUB);
+        this.str(subject);
+        this.buf[this.pos++] = 32;
+      } else {
+        this.writePrefix(subject, hdrs !== undefined);
+      }
       if (reply) {
         this.str(reply);
         this.buf[this.pos++] = 32;

@@ -44,6 +44,11 @@ export function noteReceivedReply(reply: string): void {
   lastReceivedReply = reply;
 }
 
+/** Whether `s` is the reply subject of the last message decoded (a subject published to once). */
+export function isReceivedReply(s: string): boolean {
+  return s === lastReceivedReply;
+}
+
 /** Validates a subject for publishing (literal; wildcard characters are passed through as nats.go does). */
 export function checkPublishSubject(subject: unknown, what = "subject"): void {
   if (typeof subject !== "string") throw new BadSubjectError(`${what} must be a string`);

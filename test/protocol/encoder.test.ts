@@ -94,6 +94,29 @@ describe("OutboundBuffer frames", () => {
     assert.equal(takeStr(asText), takeStr(asBytes));
   });
 
+  it("a one-off subject (a received reply) is written as any other, with or without reply and headers", () => {
+    const h = headers();
+    h.set("K", "v\u00e9");
+    const text = h.wire();
+    const cases: [string, string | undefined, string | undefined, string][] = [
+      ["$JS.ACK.S.C.1.2.3.4.5", undefined, undefined, "+ACK"],
+      ["_INBOX.x.\u00e9", "r.1", undefined, "body"],
+      ["_INBOX.y", undefined, text, "b\u00e9"],
+      ["_INBOX.z", "r.2", text, ""],
+    ];
+    for (const [subject, reply, hdrs, payload] of cases) {
+      const cached = new OutboundBuffer();
+      const once = new OutboundBuffer();
+      // twice each: the second write of the cached one comes from its caches
+      for (let i = 0; i < 2; i++) {
+        const n1 = cached.pub(subject, reply, hdrs, payload, payloadLength(payload));
+        const n2 = once.pub(subject, reply, hdrs, payload, payloadLength(payload), undefined, true);
+        assert.equal(n2, n1, subject);
+      }
+      assert.equal(takeStr(once), takeStr(cached), subject);
+    }
+  });
+
   it("UTF-8 subjects, replies and string payloads use byte lengths", () => {
     const ob = new OutboundBuffer();
     const subject = "caf\u00e9.\u4e16\u754c.\u{1F600}";
