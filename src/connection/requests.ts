@@ -1,5 +1,6 @@
 import { ConnectionClosedError, NoRespondersError, TimeoutError, abortReason, type PermissionViolationError } from "../util/errors.js";
 import { nuid } from "../util/nuid.js";
+import { tokenAt } from "../util/decimal.js";
 import type { MsgHdrs } from "../protocol/headers.js";
 import type { InboundMsg, Msg } from "./msg.js";
 import type { Subscription, SubscriptionOptions } from "./subscription.js";
@@ -46,7 +47,7 @@ interface Pending {
  * token, replies are matched by the subject's last token. No SUB/UNSUB per request.
  */
 export class RequestMux {
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<number, Pending>();
   private sub?: Subscription;
   private prefix = "";
   private counter = 0;
@@ -66,7 +67,8 @@ export class RequestMux {
       this.prefix = `${this.host.inboxPrefix()}.${nuid.next()}.`;
       this.sub = this.host.subscribe(`${this.prefix}*`, { callback: (_err, m) => this.onReply(m as InboundMsg), pending: { msgs: -1, bytes: -1 } });
     }
-    const token = (this.counter++).toString(36);
+    // a number: looked up as one (no string to hash per request and per reply)
+    const token = this.counter++;
     return new Promise<Msg>((resolve, reject) => {
       const p: Pending = { subject, resolve, reject };
       const signal = opts.signal;
@@ -87,14 +89,15 @@ export class RequestMux {
   }
 
   private onReply(m: InboundMsg): void {
-    const token = m.subject.slice(this.prefix.length);
+    const token = tokenAt(m.subject, this.prefix.length);
+    if (token < 0) return;
     const p = this.pending.get(token);
     if (!p) return;
     if (m.isNoResponders) this.settle(token, undefined, new NoRespondersError(p.subject));
     else this.settle(token, m);
   }
 
-  private settle(token: string, msg?: Msg, err?: unknown): void {
+  private settle(token: number, msg?: Msg, err?: unknown): void {
     const p = this.pending.get(token);
     if (!p) return;
     this.pending.delete(token);

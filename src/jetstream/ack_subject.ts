@@ -31,17 +31,6 @@ export class NotJetStreamMessageError extends NatsError {
   }
 }
 
-/** The decimal digits `s[from:to)` as a number, or -1 when that is empty or not all digits. */
-export function decimalAt(s: string, from: number, to: number): number {
-  if (from >= to) return -1;
-  let v = 0;
-  for (let k = from; k < to; k++) {
-    const c = s.charCodeAt(k);
-    if (c < 48 || c > 57) return -1;
-    v = v * 10 + (c - 48);
-  }
-  return v;
-}
 
 /**
  * Where the names of an ack subject are (`[from, to)` offsets; the domain and account hash are -1

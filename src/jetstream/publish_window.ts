@@ -8,7 +8,7 @@ import { abortReason } from "../util/errors.js";
 import { CallWait, throwIfAborted, type CallOptions } from "../util/abort.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { NoStreamResponseError } from "./errors.js";
-import { decimalAt } from "./ack_subject.js";
+import { tokenAt } from "../util/decimal.js";
 import { parsePubAck } from "./pub_ack.js";
 import { DEFAULT_RETRIES, DEFAULT_RETRY_WAIT } from "./publisher.js";
 import type { PubAck } from "./types.js";
@@ -33,10 +33,6 @@ interface Pending {
 
 export const DEFAULT_MAX_PENDING = 4000;
 
-/** The decimal token at the end of an ack's subject (from `start`), or -1. */
-function tokenOf(subject: string, start: number): number {
-  return subject.length - start > 15 ? -1 : decimalAt(subject, start, subject.length);
-}
 const TICK_MS = 50;
 
 export class PublishWindow {
@@ -169,7 +165,7 @@ export class PublishWindow {
   }
 
   #onAck(m: Msg): void {
-    const token = tokenOf(m.subject, this.#prefix.length + 1);
+    const token = tokenAt(m.subject, this.#prefix.length + 1);
     const p = this.#inflight.get(token);
     if (!p) return;
     this.#inflight.delete(token);
