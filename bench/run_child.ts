@@ -22,20 +22,26 @@ const send = (r: ChildReport): void => {
 
 /**
  * BENCH_DEBUG: the run's span (monotonic µs, the clock of `--cpu-prof` profiles), then the child's
- * memory after a full collection, once a case's run is done.
+ * memory after a full collection, once a case's run is done; the heap spaces when a run starts.
  */
 function debugMemory(id: string, started: bigint): void {
   console.error(`[${process.argv[2]}] ${id} ran from ${started / 1000n} to ${process.hrtime.bigint() / 1000n} µs`);
   collectGarbage();
   const m = process.memoryUsage();
   const mb = (n: number): string => (n / 1e6).toFixed(1);
-  const spaces = getHeapSpaceStatistics().map((s) => `${s.space_name.replace("_space", "")} ${mb(s.space_used_size)}/${mb(s.space_size)}`).join(", ");
-  console.error(`[${process.argv[2]}] after ${id}: heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)}, arrayBuffers ${mb(m.arrayBuffers)}, rss ${mb(m.rss)}; ${spaces}`);
+  console.error(`[${process.argv[2]}] after ${id}: heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)}, arrayBuffers ${mb(m.arrayBuffers)}, rss ${mb(m.rss)}; ${spaceSizes()}`);
+}
+
+/** Each heap space's used / total MB. */
+function spaceSizes(): string {
+  const mb = (n: number): string => (n / 1e6).toFixed(1);
+  return getHeapSpaceStatistics().map((s) => `${s.space_name.replace("_space", "")} ${mb(s.space_used_size)}/${mb(s.space_size)}`).join(", ");
 }
 
 const client = await load(process.argv[2] ?? "");
 process.on("message", (job: ChildJob) => {
   const started = process.hrtime.bigint();
+  if (process.env.BENCH_DEBUG) console.error(`[${process.argv[2]}] ${job.spec.id} starts: ${spaceSizes()}`);
   void client.run(job.spec, job.url, job.tag).then(
     (metrics) => {
       if (process.env.BENCH_DEBUG) debugMemory(job.spec.id, started);

@@ -28,6 +28,7 @@ export interface ApiCallOptions {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
 function checkPrefixToken(s: string, what: string): void {
@@ -119,7 +120,7 @@ export function parseResponse<T>(data: Uint8Array, headers?: MsgHdrs): T {
     throw apiError({ code: headers.code, description: headers.description || "error status" });
   }
   let r: unknown;
-  const text = new TextDecoder().decode(data);
+  const text = decoder.decode(data);
   try {
     r = JSON.parse(text);
   } catch {

@@ -57,8 +57,15 @@ export function serverVersion(nc: NatsConnection): string {
  */
 export function supports(nc: NatsConnection, feature: Feature): boolean {
   const v = nc.info?.version;
-  return v === undefined || compareVersions(v, FEATURES[feature]) >= 0;
+  if (v === undefined) return true;
+  // per-call features (atomic batches, counters) ask this for every call: remember the last version's answers
+  if (v !== known.version) known = { version: v, answers: new Map() };
+  let ok = known.answers.get(feature);
+  if (ok === undefined) known.answers.set(feature, (ok = compareVersions(v, FEATURES[feature]) >= 0));
+  return ok;
 }
+
+let known: { version: string; answers: Map<Feature, boolean> } = { version: "", answers: new Map() };
 
 /** Throws `FeatureNotSupportedError` unless the connected server has `feature`. */
 export function requireFeature(nc: NatsConnection, feature: Feature, label: string = feature): void {
