@@ -119,7 +119,9 @@ function scanNumbers(reply: string, names: AckNames): AckMeta | undefined {
   for (let k = start; ; k++) {
     const c = k < len ? reply.charCodeAt(k) : 46;
     if (c >= 48 && c <= 57) {
-      v = v * 10 + (c - 48);
+      // the timestamp (token 3, 19 digits) is only located: as a number it would pass 2^31 and
+      // make a heap number per digit wherever this runs unoptimized
+      if (t !== 3) v = v * 10 + (c - 48);
       continue;
     }
     if (c !== 46 || k === start) return undefined;

@@ -10,6 +10,7 @@ import { consumerConfigToWire, consumerInfoFromWire } from "./durations.js";
 import { ConsumerNotFoundError, StreamNotFoundError } from "./errors.js";
 import { requireFeature } from "./features.js";
 import type { JsMsg } from "./jsmsg.js";
+import type { AckNames } from "./ack_subject.js";
 import { PullEngine } from "./pull_engine.js";
 import { pullSettings, type ConsumeOptions, type FetchOptions, type NextOptions, type PullSettings } from "./pull_options.js";
 import { checkFilter, checkKeys, checkName } from "./validate.js";
@@ -43,6 +44,8 @@ export class OrderedConsumer {
   #expected = 1;
   #created = false;
   #lastInfo?: ConsumerInfo;
+  /** The names (offsets) of the last ack subject found to be from the current consumer. */
+  #checkedNames?: AckNames;
   #resetting = false;
   #engine?: PullEngine;
   #stopped = false;
@@ -127,7 +130,12 @@ export class OrderedConsumer {
     } catch {
       return false;
     }
-    if (!m.fromConsumer(this.#name)) return false; // from a consumer we already left
+    // a consumer's scanner shares one names object among subjects with the same prefix (stream and
+    // consumer included): once one of them was checked, the others are from the same consumer
+    if (meta.names !== this.#checkedNames) {
+      if (!m.fromConsumer(this.#name)) return false; // from a consumer we already left
+      this.#checkedNames = meta.names;
+    }
     if (meta.deliverySequence !== this.#expected) {
       onGap();
       return false;
@@ -149,8 +157,9 @@ export class OrderedConsumer {
   }
 
   #run(s: PullSettings, out: ConsumerMessages): void {
+    const onGap = (): void => this.#reset(s, out);
     const engine = new PullEngine(this.api, this.stream, this.#name, s, "consume", out, {
-      accept: (m) => this.#accept(m, () => this.#reset(s, out)),
+      accept: (m) => this.#accept(m, onGap),
       recover: () => {
         this.#reset(s, out, true);
         return true;
@@ -221,6 +230,7 @@ export class OrderedConsumer {
   async #createWithRetry(out: ConsumerMessages, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     const name = (this.#name = `${this.#prefix}_${++this.#serial}`);
+    this.#checkedNames = undefined;
     let wait = RESET_BACKOFF_START;
     const aborted = (): Error => {
       // a creation was sent and may still be applied: do not leave that consumer behind
@@ -262,13 +272,13 @@ export class OrderedConsumer {
       this.#created = false; // until the next one is: a creation that fails or is aborted is tried again
       await this.#createWithRetry(out, s.signal);
     }
-    const engine = new PullEngine(this.api, this.stream, this.#name, s, "fetch", out, {
-      accept: (m) =>
-        this.#accept(m, () => {
-          this.#needsReset = true;
-          engine.detach();
-          out.end(null);
-        }),
+    const onGap = (): void => {
+      this.#needsReset = true;
+      engine.detach();
+      out.end(null);
+    };
+    const engine: PullEngine = new PullEngine(this.api, this.stream, this.#name, s, "fetch", out, {
+      accept: (m) => this.#accept(m, onGap),
       recover: () => {
         this.#needsReset = true;
         out.end(null);
