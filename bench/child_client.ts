@@ -72,9 +72,12 @@ class ChildRunner {
         this.current?.(why);
       });
     });
-    // between runs the idle child must not keep the bench alive
-    child.unref();
-    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    // between runs the idle child must not keep the bench alive; until it is ready it must (with
+    // NATS_URL nothing else holds the event loop, and the bench would end while it waits)
+    void this.ready.then(() => {
+      child.unref();
+      (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    }, () => undefined);
     return this.ready;
   }
 
