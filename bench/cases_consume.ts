@@ -24,29 +24,49 @@ const CONSUMER = "bench";
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * The consumer cases. `quick` divides the counts by 10. Each count is timed after a warm-up of a
- * tenth of it, so the stream holds 110,000 messages (11,000 quick).
+ * Timed messages per case: about a second or less for the fastest client (a run timed 0.2-0.3 s
+ * measured mostly how warm a JIT-compiled client was, and moved by +-10% from run to run: NOTES
+ * §12). The stream holds a tenth more for the warm-up.
  */
+const COUNTS: Record<string, number> = {
+  "js-consume-100-ack-mem": 100_000,
+  "js-consume-1000-ack-mem": 200_000,
+  "js-consume-100-noack-mem": 200_000,
+  "js-consume-1000-noack-mem": 400_000,
+  "js-fetch-100-ack-mem": 100_000,
+  "js-fetch-1000-ack-mem": 200_000,
+  "js-ordered-100-mem": 200_000,
+};
+
+/** The consumer cases. `quick` divides the counts by 10. */
 export function consumeCases(quick: boolean): CaseSpec[] {
-  const count = 100_000 / (quick ? 10 : 1);
+  const div = quick ? 10 : 1;
   const size = 128;
   const cases: CaseSpec[] = [];
-  const n = count.toLocaleString("en-US");
+  const counted = (id: string): { count: number; n: string } => {
+    const count = COUNTS[id]! / div;
+    return { count, n: count.toLocaleString("en-US") };
+  };
   for (const ack of ["explicit", "none"] as const) {
     for (const batch of [100, 1000]) {
+      const id = `js-consume-${batch}-${ack === "explicit" ? "ack" : "noack"}-mem`;
+      const { count, n } = counted(id);
       cases.push({
-        id: `js-consume-${batch}-${ack === "explicit" ? "ack" : "noack"}-mem`, kind: "jsconsume", size, count, storage: "memory", batch, ack,
+        id, kind: "jsconsume", size, count, storage: "memory", batch, ack,
         description: `consume() of ${n} stored messages of ${size} B, max_messages ${batch}, ` +
           `${ack === "explicit" ? "each acked (ack_policy explicit)" : "ack_policy none"} (memory storage)`,
       });
     }
   }
   for (const batch of [100, 1000]) {
+    const id = `js-fetch-${batch}-ack-mem`;
+    const { count, n } = counted(id);
     cases.push({
-      id: `js-fetch-${batch}-ack-mem`, kind: "jsfetch", size, count, storage: "memory", batch, ack: "explicit",
+      id, kind: "jsfetch", size, count, storage: "memory", batch, ack: "explicit",
       description: `fetch() of ${batch} at a time, one after another, until ${n} stored messages of ${size} B are read, each acked (memory storage)`,
     });
   }
+  const { count, n } = counted("js-ordered-100-mem");
   cases.push({
     id: "js-ordered-100-mem", kind: "jsordered", size, count, storage: "memory", batch: 100, ack: "none",
     description: `ordered consumer consume() of ${n} stored messages of ${size} B, max_messages 100 (memory storage)`,
