@@ -1,7 +1,7 @@
 // tsnats vs nats.js v3 vs nats.go vs a raw-socket ceiling: throughput, latency, GC and memory.
 //
 // Run everything (starts its own nats-server on 127.0.0.1, random port: the pinned `current`
-// version from nats-servers.json, or NATS_SERVER_BIN; about 15 minutes, 8 of them the core cases):
+// version from nats-servers.json, or NATS_SERVER_BIN; about 13 minutes, 8 of them the core cases):
 //   npm run bench                                   (= setup + build, then node build/bench/bench.js)
 // Run one case (substring of the case id), quickly, all clients:
 //   node build/bench/bench.js --case pubsub-1KiB --quick
