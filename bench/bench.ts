@@ -32,8 +32,9 @@
 // Consuming and KV (cases_consume.ts, cases_kv.ts; `--case js-consume,js-fetch,js-ordered,kv-`):
 // js-consume-{100,1000}-{ack,noack}-mem, js-fetch-{100,1000}-ack-mem, js-ordered-100-mem (a stream
 // pre-filled with 110,000-440,000 messages, all consumed; counts per case in cases_consume.ts),
-// kv-put-128B-mem, kv-get-{direct,nodirect}-128B-mem, kv-watch-128B-mem (440,000 keys). Object Store (cases_obj.ts, `--case obj-`): obj-put-64MiB-file and
-// obj-get-64MiB-file (three 64 MiB objects put from memory / read to their end as streams, MB/s).
+// kv-put-128B-mem, kv-get-{direct,nodirect}-128B-mem, kv-watch-128B-mem (440,000 keys). Object
+// Store (cases_obj.ts, `--case obj-`): obj-put-64MiB-file and obj-get-64MiB-file (three 64 MiB
+// objects put from memory / read to their end as streams, MB/s).
 //
 // Clients: tsnats and nats.js run through the adapter in adapter.ts, each (and the ceiling) in a
 // child process of its own that lives for the whole bench and runs that client's cases one at a

@@ -20,6 +20,8 @@ const send = (r: ChildReport): void => {
   process.send!(r);
 };
 
+const mb = (n: number): string => (n / 1e6).toFixed(1);
+
 /**
  * BENCH_DEBUG: the run's span (monotonic µs, the clock of `--cpu-prof` profiles), then the child's
  * memory after a full collection, once a case's run is done; the heap spaces when a run starts.
@@ -28,13 +30,11 @@ function debugMemory(id: string, started: bigint): void {
   console.error(`[${process.argv[2]}] ${id} ran from ${started / 1000n} to ${process.hrtime.bigint() / 1000n} µs`);
   collectGarbage();
   const m = process.memoryUsage();
-  const mb = (n: number): string => (n / 1e6).toFixed(1);
   console.error(`[${process.argv[2]}] after ${id}: heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)}, arrayBuffers ${mb(m.arrayBuffers)}, rss ${mb(m.rss)}; ${spaceSizes()}`);
 }
 
 /** Each heap space's used / total MB. */
 function spaceSizes(): string {
-  const mb = (n: number): string => (n / 1e6).toFixed(1);
   return getHeapSpaceStatistics().map((s) => `${s.space_name.replace("_space", "")} ${mb(s.space_used_size)}/${mb(s.space_size)}`).join(", ");
 }
 

@@ -51,6 +51,9 @@ export function serverVersion(nc: NatsConnection): string {
   return nc.info?.version ?? "0.0.0";
 }
 
+/** The answers of `supports` for the last server version asked about. */
+let known: { version: string; answers: Map<Feature, boolean> } = { version: "", answers: new Map() };
+
 /**
  * True when the connected server has `feature`. Before the first connection (retryOnFailedConnect)
  * the version is unknown and nothing is refused here; the echoed config is still checked.
@@ -64,8 +67,6 @@ export function supports(nc: NatsConnection, feature: Feature): boolean {
   if (ok === undefined) known.answers.set(feature, (ok = compareVersions(v, FEATURES[feature]) >= 0));
   return ok;
 }
-
-let known: { version: string; answers: Map<Feature, boolean> } = { version: "", answers: new Map() };
 
 /** Throws `FeatureNotSupportedError` unless the connected server has `feature`. */
 export function requireFeature(nc: NatsConnection, feature: Feature, label: string = feature): void {
