@@ -42,7 +42,8 @@ export class OrderedConsumer {
   /** Last stream sequence delivered (0: none yet). */
   #streamSeq = 0;
   #expected = 1;
-  #created = false;
+  /** The current server-side consumer: none yet, created, or to be replaced before the next fetch. */
+  #current: "none" | "created" | "stale" = "none";
   #lastInfo?: ConsumerInfo;
   /** The names (offsets) of the last ack subject found to be from the current consumer. */
   #checkedNames?: AckNames;
@@ -120,7 +121,7 @@ export class OrderedConsumer {
     const ci = await this.api.request<ConsumerInfo>(`CONSUMER.CREATE.${this.stream}.${this.#name}`, body, signal ? { signal } : undefined);
     consumerInfoFromWire(ci as unknown as Record<string, unknown>);
     this.#lastInfo = ci;
-    this.#created = true;
+    this.#current = "created";
   }
 
   #accept(m: JsMsg, onGap: () => void): boolean {
@@ -179,7 +180,7 @@ export class OrderedConsumer {
   }
 
   #deleteCurrent(): void {
-    if (!this.#created) return;
+    if (this.#current === "none") return;
     const name = this.#name;
     this.api.request(`CONSUMER.DELETE.${this.stream}.${name}`).catch(() => undefined);
   }
@@ -266,21 +267,20 @@ export class OrderedConsumer {
   async #fetchWith(s: PullSettings): Promise<ConsumerMessages> {
     throwIfAborted(s.signal);
     const out = new ConsumerMessages();
-    if (!this.#created || this.#needsReset) {
-      this.#needsReset = false;
+    if (this.#current !== "created") {
       this.#deleteCurrent();
-      this.#created = false; // until the next one is: a creation that fails or is aborted is tried again
+      this.#current = "none"; // until the next one is: a creation that fails or is aborted is tried again
       await this.#createWithRetry(out, s.signal);
     }
     const onGap = (): void => {
-      this.#needsReset = true;
+      this.#replaceBeforeNextFetch();
       engine.detach();
       out.end(null);
     };
     const engine: PullEngine = new PullEngine(this.api, this.stream, this.#name, s, "fetch", out, {
       accept: (m) => this.#accept(m, onGap),
       recover: () => {
-        this.#needsReset = true;
+        this.#replaceBeforeNextFetch();
         out.end(null);
         return true;
       },
@@ -288,7 +288,10 @@ export class OrderedConsumer {
     engine.start();
     return out;
   }
-  #needsReset = false;
+
+  #replaceBeforeNextFetch(): void {
+    if (this.#current === "created") this.#current = "stale";
+  }
 
   /** The next message in order, or null when none came before the pull expired. */
   async next(opts: NextOptions = {}): Promise<JsMsg | null> {

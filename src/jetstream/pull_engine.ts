@@ -26,32 +26,36 @@ export interface PullHooks {
   recover?(why: "heartbeats" | "deleted" | "not_found"): boolean;
 }
 
+/**
+ * Its fields are TypeScript-private, not `#` fields: a class with more than 15 fields must not use
+ * `#` fields, or V8 may turn every later instance into a slow dictionary object (see
+ * test/package/shapes.test.ts). Its methods stay `#`.
+ */
 export class PullEngine implements MessageSource {
-  readonly #nc: NatsConnection;
-  readonly #scanner = new AckScanner();
-  readonly #pullSubject: string;
-  readonly #inbox: string;
-  #sub?: Subscription;
-  #pendingMsgs = 0;
-  #pendingBytes = 0;
-  #bufferedBytes = 0;
+  private readonly nc: NatsConnection;
+  private readonly scanner = new AckScanner();
+  private readonly pullSubject: string;
+  private readonly inbox: string;
+  private sub?: Subscription;
+  private pendingMsgs = 0;
+  private pendingBytes = 0;
+  private bufferedBytes = 0;
   get #bySize(): boolean {
     return this.s.bytesMode || this.s.maxBytes > 0;
   }
-  #received = 0;
-  #stopped = false;
-  #connected = true;
-  #backoffUntil = 0;
-  #backoffMs = BACKOFF_START;
-  #retryTimer?: ReturnType<typeof setTimeout>;
-  #fetchTimer?: ReturnType<typeof setTimeout>;
-  #noResponders = 0;
-  #checking = false;
-  #pinId?: string;
+  private stopped = false;
+  private connected = true;
+  private backoffUntil = 0;
+  private backoffMs = BACKOFF_START;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private fetchTimer?: ReturnType<typeof setTimeout>;
+  private noResponders = 0;
+  private checking = false;
+  private pinId?: string;
   /** Set when a recover hook took over: the output is no longer this engine's to end. */
-  #handedOff = false;
-  readonly #monitor: HeartbeatMonitor;
-  readonly #offs: (() => void)[] = [];
+  private handedOff = false;
+  private readonly monitor: HeartbeatMonitor;
+  private readonly offs: (() => void)[] = [];
 
   constructor(
     private readonly api: JsApi,
@@ -62,10 +66,10 @@ export class PullEngine implements MessageSource {
     private readonly out: ConsumerMessages,
     private readonly hooks: PullHooks = {},
   ) {
-    this.#nc = api.nc;
-    this.#pullSubject = api.subject(`CONSUMER.MSG.NEXT.${stream}.${consumer}`);
-    this.#inbox = this.#nc.createInbox();
-    this.#monitor = new HeartbeatMonitor(s.heartbeat, (n) => this.#heartbeatsMissed(n));
+    this.nc = api.nc;
+    this.pullSubject = api.subject(`CONSUMER.MSG.NEXT.${stream}.${consumer}`);
+    this.inbox = this.nc.createInbox();
+    this.monitor = new HeartbeatMonitor(s.heartbeat, (n) => this.#heartbeatsMissed(n));
     out.bind(this);
   }
 
@@ -82,21 +86,21 @@ export class PullEngine implements MessageSource {
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener("abort", onAbort, { once: true });
-      this.#offs.push(() => signal.removeEventListener("abort", onAbort));
+      this.offs.push(() => signal.removeEventListener("abort", onAbort));
     }
-    this.#sub = this.#nc.subscribe(this.#inbox, { callback: (_e, m) => this.#onMsg(m), pending: { msgs: -1, bytes: -1 } });
+    this.sub = this.nc.subscribe(this.inbox, { callback: (_e, m) => this.#onMsg(m), pending: { msgs: -1, bytes: -1 } });
     // a closing connection closes the inbox subscription too; no handler on nc.closed() here,
     // which would stay attached to the connection for every fetch until the connection closes
-    this.#sub.closed.then(() => this.#finish(null));
-    this.#offs.push(
-      this.#nc.on("disconnect", () => {
-        this.#connected = false;
-        this.#monitor.stop();
+    this.sub.closed.then(() => this.#finish(null));
+    this.offs.push(
+      this.nc.on("disconnect", () => {
+        this.connected = false;
+        this.monitor.stop();
         if (this.mode === "fetch") this.#finish(null);
       }),
-      this.#nc.on("reconnect", () => {
-        this.#connected = true;
-        if (this.#stopped) return;
+      this.nc.on("reconnect", () => {
+        this.connected = true;
+        if (this.stopped) return;
         this.out.notify({ type: "reconnected" });
         this.#resetPending();
         this.#maybePull();
@@ -104,49 +108,49 @@ export class PullEngine implements MessageSource {
     );
     if (this.mode === "fetch") {
       this.#pull(this.s.maxMessages, this.s.maxBytes);
-      this.#fetchTimer = setTimeout(() => this.#finish(null), this.s.expires + Math.max(1_000, this.s.heartbeat));
+      this.fetchTimer = setTimeout(() => this.#finish(null), this.s.expires + Math.max(1_000, this.s.heartbeat));
     } else {
       this.#maybePull();
     }
   }
 
   pending(): number {
-    return this.#pendingMsgs;
+    return this.pendingMsgs;
   }
 
   consumed(m: JsMsg): void {
-    if (this.#bySize) this.#bufferedBytes = Math.max(0, this.#bufferedBytes - m.size);
+    if (this.#bySize) this.bufferedBytes = Math.max(0, this.bufferedBytes - m.size);
     if (this.mode === "consume") this.#maybePull();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.stopped = true;
     this.#cleanup();
   }
 
   /** A new pull when what is outstanding (at the server and in the buffer) fell below the threshold. */
   #maybePull(): void {
-    if (this.#stopped || !this.#connected || this.mode !== "consume") return;
+    if (this.stopped || !this.connected || this.mode !== "consume") return;
     // the clock is read only while a backoff may still run (this runs for every message)
-    const now = this.#backoffUntil > 0 ? performance.now() : 0;
-    if (now < this.#backoffUntil) {
-      this.#retryTimer ??= setTimeout(() => {
-        this.#retryTimer = undefined;
+    const now = this.backoffUntil > 0 ? performance.now() : 0;
+    if (now < this.backoffUntil) {
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = undefined;
         this.#maybePull();
-      }, this.#backoffUntil - now);
+      }, this.backoffUntil - now);
       return;
     }
-    this.#backoffUntil = 0;
+    this.backoffUntil = 0;
     const s = this.s;
     if (s.bytesMode) {
-      const outstanding = this.#pendingBytes + this.#bufferedBytes;
-      if (outstanding < s.thresholdBytes || this.#pendingMsgs === 0) {
+      const outstanding = this.pendingBytes + this.bufferedBytes;
+      if (outstanding < s.thresholdBytes || this.pendingMsgs === 0) {
         const room = s.maxBytes - outstanding;
         if (room > 0) this.#pull(s.maxMessages, room);
       }
     } else {
-      const outstanding = this.#pendingMsgs + this.out.buffered;
-      if (outstanding < s.thresholdMessages || (this.#pendingMsgs === 0 && outstanding < s.maxMessages)) {
+      const outstanding = this.pendingMsgs + this.out.buffered;
+      if (outstanding < s.thresholdMessages || (this.pendingMsgs === 0 && outstanding < s.maxMessages)) {
         this.#pull(s.maxMessages - outstanding, 0);
       }
     }
@@ -157,62 +161,61 @@ export class PullEngine implements MessageSource {
     const body: Record<string, unknown> = { batch, expires: nanos(s.expires), idle_heartbeat: nanos(s.heartbeat) };
     if (maxBytes > 0) body.max_bytes = maxBytes;
     if (s.group !== undefined) body.group = s.group;
-    if (this.#pinId !== undefined) body.id = this.#pinId;
+    if (this.pinId !== undefined) body.id = this.pinId;
     if (s.minPending !== undefined) body.min_pending = s.minPending;
     if (s.minAckPending !== undefined) body.min_ack_pending = s.minAckPending;
     if (s.priority !== undefined) body.priority = s.priority;
     try {
       // flushed at once: the server starts on this pull while the messages already here are handled
-      this.#nc.publish(this.#pullSubject, JSON.stringify(body), { reply: this.#inbox, flush: true });
+      this.nc.publish(this.pullSubject, JSON.stringify(body), { reply: this.inbox, flush: true });
     } catch (err) {
       // closed or disconnected with a full buffer: the reconnect/close handlers take over
       this.out.notify({ type: "error", error: err as Error });
       return;
     }
-    this.#pendingMsgs += batch;
-    this.#pendingBytes += maxBytes;
-    this.#monitor.start();
+    this.pendingMsgs += batch;
+    this.pendingBytes += maxBytes;
+    this.monitor.start();
   }
 
   #resetPending(): void {
-    this.#pendingMsgs = 0;
-    this.#pendingBytes = 0;
+    this.pendingMsgs = 0;
+    this.pendingBytes = 0;
   }
 
   #backoff(): void {
-    this.#backoffUntil = performance.now() + this.#backoffMs;
-    this.#backoffMs = Math.min(BACKOFF_MAX, this.#backoffMs * 2);
+    this.backoffUntil = performance.now() + this.backoffMs;
+    this.backoffMs = Math.min(BACKOFF_MAX, this.backoffMs * 2);
   }
 
   #onMsg(m: Msg): void {
-    if (this.#stopped) return;
-    this.#monitor.ok();
+    if (this.stopped) return;
+    this.monitor.ok();
     const h = m.headers;
     // statuses carry a code and no reply (the reply, decoded only for a candidate, is checked last)
     if (h && h.code > 0 && m.data.length === 0 && !m.reply) {
       this.#onStatus(m);
       return;
     }
-    const jm = new JsMsg(m, this.#nc, this.#scanner);
+    const jm = new JsMsg(m, this.nc, this.scanner);
     if (this.hooks.accept && !this.hooks.accept(jm)) return;
-    this.#noResponders = 0;
-    this.#backoffMs = BACKOFF_START;
-    this.#received++;
-    this.#pendingMsgs = Math.max(0, this.#pendingMsgs - 1);
+    this.noResponders = 0;
+    this.backoffMs = BACKOFF_START;
+    this.pendingMsgs = Math.max(0, this.pendingMsgs - 1);
     // sizes only matter to pulls sized in bytes (and decode the subject and reply to be had)
     if (this.#bySize) {
       const size = jm.size;
-      this.#pendingBytes = Math.max(0, this.#pendingBytes - size);
-      this.#bufferedBytes += size;
+      this.pendingBytes = Math.max(0, this.pendingBytes - size);
+      this.bufferedBytes += size;
     }
     const pin = h?.get("Nats-Pin-Id");
-    if (pin && pin !== this.#pinId) {
-      this.#pinId = pin;
+    if (pin && pin !== this.pinId) {
+      this.pinId = pin;
       this.out.notify({ type: "pinned", id: pin });
     }
     this.out.push(jm);
     if (this.mode === "fetch") {
-      if (this.#pendingMsgs === 0 || (this.s.maxBytes > 0 && this.#pendingBytes <= 0)) this.#finish(null);
+      if (this.pendingMsgs === 0 || (this.s.maxBytes > 0 && this.pendingBytes <= 0)) this.#finish(null);
     } else {
       this.#maybePull();
     }
@@ -225,8 +228,8 @@ export class PullEngine implements MessageSource {
         return;
       case "ended":
         // the headers say what the ended pull will no longer deliver; without them, assume all of it
-        this.#pendingMsgs = Math.max(0, this.#pendingMsgs - (m.headers!.has("Nats-Pending-Messages") ? a.msgs : this.#pendingMsgs));
-        this.#pendingBytes = Math.max(0, this.#pendingBytes - (m.headers!.has("Nats-Pending-Bytes") ? a.bytes : this.#pendingBytes));
+        this.pendingMsgs = Math.max(0, this.pendingMsgs - (m.headers!.has("Nats-Pending-Messages") ? a.msgs : this.pendingMsgs));
+        this.pendingBytes = Math.max(0, this.pendingBytes - (m.headers!.has("Nats-Pending-Bytes") ? a.bytes : this.pendingBytes));
         if (this.mode === "fetch") return this.#finish(null);
         if (a.status === 409) {
           // "Message Size Exceeds MaxBytes" is how every bytes pull ends once the next message does
@@ -255,7 +258,7 @@ export class PullEngine implements MessageSource {
         if (this.mode === "fetch") return this.#finish(null);
         return this.#maybePull();
       case "unpinned":
-        this.#pinId = undefined;
+        this.pinId = undefined;
         this.out.notify({ type: "unpinned" });
         this.#resetPending();
         if (this.mode === "fetch") return this.#finish(null);
@@ -263,7 +266,7 @@ export class PullEngine implements MessageSource {
       case "no_responders":
         this.out.notify({ type: "no_responders" });
         this.#resetPending();
-        if (++this.#noResponders >= NO_RESPONDERS_CHECK || this.mode === "fetch") this.#checkExists(this.mode === "fetch");
+        if (++this.noResponders >= NO_RESPONDERS_CHECK || this.mode === "fetch") this.#checkExists(this.mode === "fetch");
         if (this.mode === "fetch") return;
         this.#backoff();
         return this.#maybePull();
@@ -278,10 +281,10 @@ export class PullEngine implements MessageSource {
   }
 
   #heartbeatsMissed(count: number): void {
-    if (this.#stopped) return;
-    if (this.#pendingMsgs === 0 && this.mode === "consume") {
+    if (this.stopped) return;
+    if (this.pendingMsgs === 0 && this.mode === "consume") {
       // nothing outstanding (the handler is behind): no heartbeats are due
-      this.#monitor.stop();
+      this.monitor.stop();
       return;
     }
     this.out.notify({ type: "heartbeats_missed", count });
@@ -294,14 +297,14 @@ export class PullEngine implements MessageSource {
 
   /** Asks the server whether the consumer still exists; ends (or recovers) when it definitely does not. */
   #checkExists(endIfUnknown: boolean): void {
-    if (this.#checking) return;
-    this.#checking = true;
+    if (this.checking) return;
+    this.checking = true;
     this.api
       .request(`CONSUMER.INFO.${this.stream}.${this.consumer}`)
       .then(
         () => (endIfUnknown ? this.#finish(null) : undefined),
         (err: unknown) => {
-          if (this.#stopped) return;
+          if (this.stopped) return;
           if (err instanceof ConsumerNotFoundError) {
             this.out.notify({ type: "consumer_not_found" });
             if (this.#recover("not_found")) return;
@@ -315,43 +318,38 @@ export class PullEngine implements MessageSource {
           if (endIfUnknown) this.#finish(null);
         },
       )
-      .finally(() => (this.#checking = false));
+      .finally(() => (this.checking = false));
   }
 
   #recover(why: "heartbeats" | "deleted" | "not_found"): boolean {
     if (!this.hooks.recover?.(why)) return false;
-    this.#handedOff = true;
+    this.handedOff = true;
     this.#cleanup();
     return true;
   }
 
   /** Lets go of the subscription without ending the output (the ordered consumer moves on). */
   detach(): void {
-    this.#handedOff = true;
+    this.handedOff = true;
     this.#cleanup();
   }
 
   #cleanup(): void {
-    this.#stopped = true;
-    this.#monitor.stop();
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    if (this.#fetchTimer) clearTimeout(this.#fetchTimer);
-    for (const off of this.#offs.splice(0)) off();
+    this.stopped = true;
+    this.monitor.stop();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.fetchTimer) clearTimeout(this.fetchTimer);
+    for (const off of this.offs.splice(0)) off();
     try {
-      this.#sub?.unsubscribe();
+      this.sub?.unsubscribe();
     } catch {
       // the connection is closed: nothing to unsubscribe
     }
   }
 
   #finish(err: Error | null): void {
-    if (this.#handedOff) return;
+    if (this.handedOff) return;
     this.#cleanup();
     this.out.end(err);
-  }
-
-  /** Messages delivered by this engine. */
-  get received(): number {
-    return this.#received;
   }
 }

@@ -32,12 +32,11 @@ const STALLED = Symbol("stalled");
 export class ObjectReader {
   readonly stream: ReadableStream<Uint8Array>;
   readonly error: Promise<Error | null>;
-  #settle!: (e: Error | null) => void;
-  #settled = false;
+  /** Resolves `error`; undefined once it did. */
+  #settle?: (e: Error | null) => void;
   #msgs?: ConsumerMessages;
   #iter?: AsyncIterator<JsMsg>;
   readonly #hasher;
-  readonly #subject: string;
   readonly #expected: Uint8Array | null;
   #bytes = 0;
   #chunks = 0;
@@ -49,7 +48,6 @@ export class ObjectReader {
   ) {
     this.error = new Promise((r) => (this.#settle = r));
     this.#hasher = ctx.io.sha256();
-    this.#subject = `$O.${ctx.bucket}.C.${info.nuid}`;
     this.#expected = parseDigest(info.digest);
     this.stream = new ReadableStream<Uint8Array>(
       {
@@ -66,6 +64,11 @@ export class ObjectReader {
   }
 
   #controller?: ReadableStreamDefaultController<Uint8Array>;
+
+  /** The subject of the object's chunks. */
+  get #subject(): string {
+    return `$O.${this.ctx.bucket}.C.${this.info.nuid}`;
+  }
   readonly #onAbort = (): void => this.#fail(this.signal!.reason as Error);
 
   /** Chunks to pull at a time: a few MiB of them, at least 2. */
@@ -141,7 +144,7 @@ export class ObjectReader {
         if (this.#bytes > this.info.size) throw new BadObjectError(`object '${this.info.name}' has more bytes than its size of ${this.info.size}`);
         this.#hasher.update(data);
         const last = r.value.meta.pending === 0;
-        if (data.length > 0 && !this.#settled) c.enqueue(data);
+        if (data.length > 0 && this.#settle) c.enqueue(data);
         if (last) return this.#end();
         if (data.length > 0) return;
       }
@@ -167,7 +170,7 @@ export class ObjectReader {
   }
 
   #fail(err: Error): void {
-    if (this.#settled) return;
+    if (!this.#settle) return;
     this.#finish(err);
     try {
       this.#controller?.error(err);
@@ -177,11 +180,12 @@ export class ObjectReader {
   }
 
   #finish(err: Error | null): void {
-    if (this.#settled) return;
-    this.#settled = true;
+    const settle = this.#settle;
+    if (!settle) return;
+    this.#settle = undefined;
     this.signal?.removeEventListener("abort", this.#onAbort);
     this.#msgs?.stop().catch(() => undefined);
-    this.#settle(err);
+    settle(err);
   }
 
   async #cancel(reason: unknown): Promise<void> {
