@@ -7,7 +7,7 @@ import { ConsumerMessages } from "../../src/jetstream/consumer_messages.js";
 import type { JsApi } from "../../src/jetstream/api.js";
 import type { PullSettings } from "../../src/jetstream/pull_options.js";
 
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- natives syntax only parses at run time
+// natives syntax parses only at run time, in a process started with --allow-natives-syntax
 const hasFastProperties = new Function("o", "return %HasFastProperties(o)") as (o: object) => boolean;
 const gc = (globalThis as { gc?: () => void }).gc!;
 const INSTANCES = 10;
@@ -15,7 +15,6 @@ const INSTANCES = 10;
 /** A class with `n` `#` fields (and nothing else), built at run time. */
 function classWithPrivateFields(n: number): new () => object {
   const fields = Array.from({ length: n }, (_, i) => `#f${i} = ${i};`).join(" ");
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the field count is the variable
   return new Function(`return class { ${fields} touch() { return this.#f0; } }`)() as new () => object;
 }
 
