@@ -132,13 +132,10 @@ export class NatsConnection implements ParserHandler {
         this.lost(new StaleConnectionError(`${pingsOut} PINGs to ${server} went unanswered`));
       },
     });
-    const d = this.dispatcher;
+    // data properties only: an object literal with a getter is a dictionary object in V8, and the
+    // dispatcher is read for every message delivered
     this.subHost = {
-      get backlogged() {
-        return d.backlogged;
-      },
-      tick: () => d.tick(),
-      markReady: (s) => d.markReady(s),
+      dispatcher: this.dispatcher,
       sendUnsub: (s, max) => this.sendUnsub(s, max),
       drainSub: (s) => this.drainSub(s),
       slowConsumer: (s, err) => this.emit({ type: "slowConsumer", subject: s.subject, sid: s.sid, dropped: s.dropped, error: err }),

@@ -1,5 +1,6 @@
 import { NatsError, SlowConsumerError, TimeoutError, abortReason } from "../util/errors.js";
 import { RingQueue } from "../util/queue.js";
+import type { Dispatcher } from "./dispatcher.js";
 import type { InboundMsg, Msg } from "./msg.js";
 
 export type MsgCallback = (err: Error | null, msg: Msg) => void;
@@ -43,9 +44,8 @@ export interface Subscription extends AsyncIterable<Msg> {
 
 /** What a subscription needs from its connection. */
 export interface SubscriptionHost {
-  readonly backlogged: boolean;
-  tick(): void;
-  markReady(sub: SubscriptionImpl): void;
+  /** Decides whether a message's callback runs now or queued (read for every message). */
+  readonly dispatcher: Dispatcher;
   sendUnsub(sub: SubscriptionImpl, max?: number): void;
   drainSub(sub: SubscriptionImpl): Promise<void>;
   slowConsumer(sub: SubscriptionImpl, err: SlowConsumerError): void;
@@ -99,11 +99,12 @@ export class SubscriptionImpl implements Subscription {
       return;
     }
     if (this.callback !== undefined) {
-      if (this.q.length === 0 && !this.host.backlogged) {
+      const d = this.host.dispatcher;
+      if (this.q.length === 0 && !d.backlogged) {
         this.invoke(msg);
-        this.host.tick();
+        d.tick();
       } else if (this.enqueue(msg)) {
-        this.host.markReady(this);
+        d.markReady(this);
       }
     } else {
       const w = this.waiters.shift();

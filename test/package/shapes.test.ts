@@ -5,7 +5,9 @@
 // array of 15 or more fields, V8 turns the object into a dictionary: every field access becomes a
 // hash lookup, about 20x slower. A consumer engine made per fetch() or per bench run did exactly
 // that (bench/NOTES.md §13). TypeScript-private fields are defined by name and stay fast up to 128.
-// So: a class with `#` fields has at most 15 instance fields.
+// So: a class with `#` fields has at most 15 instance fields. And no object literal with a getter
+// on a hot path: V8 makes those dictionaries from the start (the connection's subscription host
+// was one, read for every message delivered).
 import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
@@ -13,6 +15,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { useServer } from "../support/fixtures.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..", "..", "..");
@@ -82,5 +85,15 @@ describe("object shapes", () => {
     assert.equal(flags["15 # fields"], "F".repeat(10));
     assert.match(flags["16 # fields"]!, /^[FD]{10}$/);
     assert.equal(flags.PullEngine, "F".repeat(10), `PullEngine instances: ${flags.PullEngine} (F fast, D dictionary); 16 # fields: ${flags["16 # fields"]}`);
+  });
+
+  describe("on a connection in use", () => {
+    const srv = useServer({ server: { jetstream: true } });
+    it("no object reachable through the fields of the client's objects is a dictionary", () => {
+      // pub/sub, requests, JetStream publish/fetch/consume/ordered, KV, Object Store and a service;
+      // `#` fields cannot be walked from outside (the rule above covers their classes)
+      const out = execFileSync(process.execPath, ["--allow-natives-syntax", join(here, "shapes_graph.js"), srv.url], { encoding: "utf8", timeout: 60_000 });
+      assert.deepEqual(JSON.parse(out.trim().split("\n").pop()!), []);
+    });
   });
 });
