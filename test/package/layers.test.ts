@@ -3,11 +3,10 @@
 // imports from a layer above it (nor from the entry points, encoded.ts, jetstream/...).
 import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoRoot as root, tsFiles as walk } from "../support/sources.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const src = join(root, "src");
 
 /** Rank of each lower layer: a file may import only from ranks at or below its own. */
@@ -18,14 +17,6 @@ function rankOf(file: string): number | undefined {
   return RANKS[first];
 }
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (name.endsWith(".ts")) out.push(p);
-  }
-  return out;
-}
 
 /** Relative specifiers of static imports, `export ... from` and dynamic `import("...")`. */
 function relativeImports(text: string): string[] {

@@ -11,25 +11,17 @@
 import { describe, it } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { useServer } from "../support/fixtures.js";
+import { repoRoot as root, tsFiles } from "../support/sources.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..", "..", "..");
 const src = join(root, "src");
 const MAX_FIELDS_WITH_PRIVATE = 15;
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (name.endsWith(".ts")) out.push(p);
-  }
-  return out;
-}
 
 interface ClassFields {
   where: string;
@@ -70,7 +62,7 @@ function classFields(file: string): Map<string, ClassFields> {
 describe("object shapes", () => {
   it(`a class with # fields has at most ${MAX_FIELDS_WITH_PRIVATE} instance fields (its base classes' included)`, () => {
     const classes = new Map<string, ClassFields>();
-    for (const file of walk(src)) for (const [name, c] of classFields(file)) classes.set(name, c);
+    for (const file of tsFiles(src)) for (const [name, c] of classFields(file)) classes.set(name, c);
     assert.ok(classes.has("PullEngine"), `no classes found under ${src}`);
     const total = (c: ClassFields): number => c.own + (c.base && classes.has(c.base) ? total(classes.get(c.base)!) : 0);
     const offenders = [...classes.values()].filter((c) => c.privateFields > 0 && total(c) > MAX_FIELDS_WITH_PRIVATE).map((c) => `${c.where} (${total(c)} fields)`);
