@@ -1,8 +1,16 @@
 import { later } from "../util/turns.js";
 import type { SubscriptionImpl } from "./subscription.js";
 
-/** How long callbacks may run in one turn of the event loop before the rest is queued. */
+/** How long callbacks may run inline, in the parser's loop, before further messages are queued. */
 const SLICE_MS = 10;
+/**
+ * How long queued callbacks may run in one turn before the socket is read again. Short, and the
+ * clock is read after every queued callback: each turn reads about what the kernel's receive
+ * buffer holds, and Linux grows that buffer only for a reader that keeps up. With 10 ms turns
+ * (and the clock read every 16 callbacks) a 1 ms/message subscriber sometimes read only ~5k
+ * messages/s, and the server cut it off as a slow consumer (bench/NOTES.md §13).
+ */
+const QUEUED_SLICE_MS = 2;
 
 const now: () => number = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
 
@@ -19,6 +27,7 @@ export class Dispatcher {
   private count = 0;
   private sliceStart = 0;
   private readonly outOfBudget = () => now() - this.sliceStart > SLICE_MS;
+  private readonly outOfQueuedBudget = () => now() - this.sliceStart > QUEUED_SLICE_MS;
 
   /** Called once per chunk read from the transport. */
   startSlice(): void {
@@ -55,7 +64,7 @@ export class Dispatcher {
     this.scheduled = false;
     this.sliceStart = now();
     for (const sub of this.ready) {
-      if (sub.dispatchQueued(this.outOfBudget)) {
+      if (sub.dispatchQueued(this.outOfQueuedBudget)) {
         this.ready.delete(sub);
       } else {
         this.schedule();

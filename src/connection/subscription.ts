@@ -176,13 +176,13 @@ export class SubscriptionImpl implements Subscription {
 
   /** Runs queued callback deliveries until the queue is empty (true) or the budget is spent. */
   dispatchQueued(outOfBudget: () => boolean): boolean {
-    let i = 0;
     while (this.q.length > 0) {
       if (this.state === CLOSED) return true;
       const m = this.q.shift()!;
       this.pendingBytes -= m.size;
       this.invoke(m);
-      if ((++i & 15) === 0 && outOfBudget()) {
+      // the clock is read after every queued callback: callbacks get queued when they fall behind
+      if (outOfBudget()) {
         if (this.q.length === 0) this.maybeFinish();
         return this.q.length === 0;
       }
