@@ -1,6 +1,6 @@
 // tsnats (this repository's src/) behind the bench adapter.
 import { readFileSync } from "node:fs";
-import { connect } from "../src/index.js";
+import { connect, type ConnectionOptions } from "../src/index.js";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "../src/jetstream/index.js";
 import type {
   BenchAsyncPublisher, BenchConn, BenchJetStream, BenchMsg, BenchStreamConfig, BenchSub, ClientModule, SubscribeOptions,
@@ -147,13 +147,16 @@ class TsnatsConn implements BenchConn {
   }
 }
 
+/** Extra connection options for experiments, as JSON: `BENCH_TSNATS_OPTIONS='{"replySpin":0}'`. */
+const extraOptions = JSON.parse(process.env["BENCH_TSNATS_OPTIONS"] ?? "{}") as ConnectionOptions;
+
 export const client: ClientModule = {
   name: "tsnats",
   version: packageVersion(),
   pendingLimits: true,
   connector: {
     async connect(url: string, name: string): Promise<BenchConn> {
-      return new TsnatsConn(await connect({ servers: url, name, reconnect: false }));
+      return new TsnatsConn(await connect({ ...extraOptions, servers: url, name, reconnect: false }));
     },
   },
 };

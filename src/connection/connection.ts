@@ -13,6 +13,7 @@ import {
 } from "../util/errors.js";
 import { nuid } from "../util/nuid.js";
 import { hasImmediate, later } from "../util/turns.js";
+import { replySpin } from "./reply_spin.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { Parser, type ParserHandler } from "../protocol/parser.js";
 import { OutboundBuffer, payloadLength } from "../protocol/encoder.js";
@@ -466,6 +467,7 @@ export class NatsConnection implements ParserHandler {
     const link = this.link;
     if (!link) return;
     if (!this.out.writeTo(link.transport.write)) this.blocked = true;
+    replySpin.wrote(this.options.replySpin);
   }
 
   /** Hands every encoded byte to the transport, ignoring its request to wait. */

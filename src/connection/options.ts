@@ -44,6 +44,12 @@ export interface ConnectionOptions {
   requestTimeout?: number;
   /** Reject in-flight requests as soon as the connection is lost (default: wait for their own timeout). */
   failRequestsOnDisconnect?: boolean;
+  /**
+   * Microseconds to keep polling the socket after a request went out, while requests await replies
+   * (a fast reply is then read without a sleep and wake-up); 0 = never. Paused while replies take
+   * longer than that.
+   */
+  replySpin?: number;
 }
 
 export interface ResolvedOptions extends Required<Omit<ConnectionOptions, "servers" | "name" | "user" | "pass" | "token" | "authenticator" | "tls" | "reconnectDelayHandler" | "pending">> {
@@ -82,6 +88,7 @@ const DEFAULTS = {
   noMux: false,
   requestTimeout: 2000,
   failRequestsOnDisconnect: false,
+  replySpin: 100,
 };
 
 type Kind = "string" | "boolean" | "number" | "function" | "object" | "servers" | "auth";
@@ -115,6 +122,7 @@ const KINDS: Record<keyof ConnectionOptions, Kind> = {
   noMux: "boolean",
   requestTimeout: "number",
   failRequestsOnDisconnect: "boolean",
+  replySpin: "number",
 };
 
 function bad(name: string, why: string): never {
@@ -146,10 +154,11 @@ export function resolveOptions(opts: ConnectionOptions = {}): ResolvedOptions {
     }
   }
   const o = { ...DEFAULTS, ...stripUndefined(opts) } as ConnectionOptions & typeof DEFAULTS;
-  for (const k of ["timeout", "reconnectTimeWait", "reconnectJitter", "reconnectJitterTLS", "reconnectBufSize", "pingInterval", "drainTimeout", "requestTimeout"] as const) {
+  for (const k of ["timeout", "reconnectTimeWait", "reconnectJitter", "reconnectJitterTLS", "reconnectBufSize", "pingInterval", "drainTimeout", "requestTimeout", "replySpin"] as const) {
     if (o[k] < 0) bad(k, "must not be negative");
   }
   if (o.timeout === 0) bad("timeout", "must be positive");
+  if (!Number.isFinite(o.replySpin) || o.replySpin > 10_000) bad("replySpin", "must be at most 10000 (microseconds)");
   if (o.pingInterval === 0) bad("pingInterval", "must be positive");
   if (!Number.isInteger(o.maxPingOut) || o.maxPingOut < 1) bad("maxPingOut", "must be a positive integer");
   if (!Number.isInteger(o.maxReconnectAttempts) || o.maxReconnectAttempts < -1) bad("maxReconnectAttempts", "must be an integer >= -1");

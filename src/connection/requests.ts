@@ -5,6 +5,7 @@ import type { MsgHdrs } from "../protocol/headers.js";
 import type { InboundMsg, Msg } from "./msg.js";
 import type { Subscription, SubscriptionOptions } from "./subscription.js";
 import { subjectMatches } from "../protocol/subject.js";
+import { replySpin } from "./reply_spin.js";
 
 /** Options of `nc.request()`. */
 export interface RequestOptions {
@@ -80,6 +81,7 @@ export class RequestMux {
       }
       p.timer = setTimeout(() => this.settle(token, undefined, new TimeoutError(`request to '${subject}' timed out after ${timeout} ms`)), timeout);
       this.pending.set(token, p);
+      replySpin.awaiting++;
       try {
         this.host.publish(subject, data, { reply: this.prefix + token, headers: opts.headers });
       } catch (err) {
@@ -93,6 +95,7 @@ export class RequestMux {
     if (token < 0) return;
     const p = this.pending.get(token);
     if (!p) return;
+    replySpin.replies++;
     if (m.isNoResponders) this.settle(token, undefined, new NoRespondersError(p.subject));
     else this.settle(token, m);
   }
@@ -101,6 +104,7 @@ export class RequestMux {
     const p = this.pending.get(token);
     if (!p) return;
     this.pending.delete(token);
+    replySpin.awaiting--;
     if (p.timer) clearTimeout(p.timer);
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
     if (msg) p.resolve(msg);

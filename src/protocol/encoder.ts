@@ -64,7 +64,10 @@ export class OutboundBuffer {
   private readonly pool: Uint8Array[] = [];
   private lastSubject = "";
   private lastPub: Uint8Array = PUB;
+  private lastHSubject = "";
+  private lastHPub: Uint8Array = HPUB;
   private readonly prefixes = new Map<string, Uint8Array>();
+  private readonly hprefixes = new Map<string, Uint8Array>();
   private uncached = 0;
   private lineSubject = "";
   private lineSize = -1;
@@ -221,32 +224,38 @@ export class OutboundBuffer {
    * after a long run of such misses, so that a new set of hot subjects gets cached in turn.
    */
   private writePrefix(subject: string, headers: boolean): void {
-    if (!headers && subject === this.lastSubject) {
-      this.bytes(this.lastPub);
-      return;
+    // HPUB prefixes have a cache of their own: no key to concatenate (and hash afresh) per message
+    if (headers) {
+      if (subject === this.lastHSubject) return this.bytes(this.lastHPub);
+    } else if (subject === this.lastSubject) {
+      return this.bytes(this.lastPub);
     }
-    const key = headers ? "H" + subject : subject;
-    let p = this.prefixes.get(key);
+    const cache = headers ? this.hprefixes : this.prefixes;
+    const op = headers ? HPUB : PUB;
+    let p = cache.get(subject);
     if (p === undefined) {
-      if (this.prefixes.size >= PREFIX_CACHE_SIZE) {
+      if (this.prefixes.size + this.hprefixes.size >= PREFIX_CACHE_SIZE) {
         if (++this.uncached < UNCACHED_RUN) {
-          this.bytes(headers ? HPUB : PUB);
+          this.bytes(op);
           this.str(subject);
           this.buf[this.pos++] = 32;
           return;
         }
         this.prefixes.clear();
+        this.hprefixes.clear();
         this.uncached = 0;
       }
-      const op = headers ? HPUB : PUB;
       const subj = encodeUtf8(subject);
       p = new Uint8Array(op.length + subj.length + 1);
       p.set(op, 0);
       p.set(subj, op.length);
       p[p.length - 1] = 32;
-      this.prefixes.set(key, p);
+      cache.set(subject, p);
     }
-    if (!headers) {
+    if (headers) {
+      this.lastHSubject = subject;
+      this.lastHPub = p;
+    } else {
       this.lastSubject = subject;
       this.lastPub = p;
     }

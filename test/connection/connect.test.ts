@@ -126,6 +126,10 @@ describe("option validation", () => {
     await rejectsInvalid({ servers: a.url, maxPingOut: 0 }, "maxPingOut");
     await rejectsInvalid({ servers: a.url, maxReconnectAttempts: -2 }, "maxReconnectAttempts");
     await rejectsInvalid({ servers: a.url, timeout: Number.NaN }, "timeout");
+    await rejectsInvalid({ servers: a.url, replySpin: -1 }, "replySpin");
+    await rejectsInvalid({ servers: a.url, replySpin: 10_001 }, "replySpin");
+    await rejectsInvalid({ servers: a.url, replySpin: Number.POSITIVE_INFINITY }, "replySpin");
+    await rejectsInvalid({ servers: a.url, replySpin: "100" as unknown as number }, "replySpin");
     assert.equal(await totalConnections(a), before);
   });
 
