@@ -4,13 +4,20 @@ import type { SubscriptionImpl } from "./subscription.js";
 /** How long callbacks may run inline, in the parser's loop, before further messages are queued. */
 const SLICE_MS = 10;
 /**
- * How long queued callbacks may run in one turn before the socket is read again. Short, and the
- * clock is read after every queued callback: each turn reads about what the kernel's receive
- * buffer holds, and Linux grows that buffer only for a reader that keeps up. With 10 ms turns
- * (and the clock read every 16 callbacks) a 1 ms/message subscriber sometimes read only ~5k
- * messages/s, and the server cut it off as a slow consumer (bench/NOTES.md §13).
+ * How long queued callbacks that are slow may run in one turn before the socket is read again.
+ * Short, and the clock is read after every queued callback: each turn reads about what the
+ * kernel's receive buffer holds, and Linux grows that buffer only for a reader that keeps up. With
+ * 10 ms turns (and the clock read every 16 callbacks) a 1 ms/message subscriber sometimes read only
+ * ~5k messages/s, and the server cut it off as a slow consumer (bench/NOTES.md §13).
  */
 const QUEUED_SLICE_MS = 2;
+/**
+ * Queued callbacks averaging less than this (ms) are quick: they get the whole SLICE_MS per turn,
+ * enough to work off a backlog while the socket keeps delivering. With 2 ms for every subscriber,
+ * a quick one that fell behind once (a 300 ms pause) read more per turn than it delivered and
+ * never caught up: it dropped ~10% of a fast stream (bench/NOTES.md §14).
+ */
+const QUICK_CALLBACK_MS = 0.05;
 
 const now: () => number = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
 
@@ -27,7 +34,12 @@ export class Dispatcher {
   private count = 0;
   private sliceStart = 0;
   private readonly outOfBudget = () => now() - this.sliceStart > SLICE_MS;
-  private readonly outOfQueuedBudget = () => now() - this.sliceStart > QUEUED_SLICE_MS;
+  /** Called after each queued callback: quick callbacks run for SLICE_MS, slow ones for QUEUED_SLICE_MS. */
+  private readonly outOfQueuedBudget = (): boolean => {
+    const n = ++this.count;
+    const t = now() - this.sliceStart;
+    return t > SLICE_MS || (t > QUEUED_SLICE_MS && t > n * QUICK_CALLBACK_MS);
+  };
 
   /** Called once per chunk read from the transport. */
   startSlice(): void {
@@ -63,6 +75,7 @@ export class Dispatcher {
   private readonly run = (): void => {
     this.scheduled = false;
     this.sliceStart = now();
+    this.count = 0;
     for (const sub of this.ready) {
       if (sub.dispatchQueued(this.outOfQueuedBudget)) {
         this.ready.delete(sub);
