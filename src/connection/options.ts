@@ -45,9 +45,9 @@ export interface ConnectionOptions {
   /** Reject in-flight requests as soon as the connection is lost (default: wait for their own timeout). */
   failRequestsOnDisconnect?: boolean;
   /**
-   * Microseconds to keep polling the socket after a request went out, while requests await replies
-   * (a fast reply is then read without a sleep and wake-up); 0 = never. Paused while replies take
-   * longer than that.
+   * Microseconds to keep polling the socket after a request went out, while requests on the shared
+   * request inbox await replies (a fast reply is then read without a sleep and wake-up; `noMux`
+   * requests never poll); 0 = never. Paused while replies take longer than that.
    */
   replySpin?: number;
 }
