@@ -4,6 +4,7 @@
 // while it waits for the window is never sent; one aborted after it was sent only loses its ack.
 import { ConnectionClosedError, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "../core.js";
 import { RingQueue } from "../util/queue.js";
+import { TokenTable } from "../util/token_table.js";
 import { abortReason } from "../util/errors.js";
 import { CallWait, throwIfAborted, type CallOptions } from "../util/abort.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
@@ -18,17 +19,18 @@ interface Pending {
   data: Uint8Array | string | undefined;
   headers: MsgHdrs | undefined;
   timeout: number;
+  /** When the ack is due (ms, performance.now()); 0 until first sent. The first send was at `deadline - timeout`. */
   deadline: number;
   retries: number;
   retryWait: number;
-  start: number;
   resolve: (ack: PubAck) => void;
   reject: (err: Error) => void;
   /** waiting for the window, sent and awaiting the ack (under `token`), waiting to be sent again, settled */
   state: "waiting" | "inflight" | "retrying" | "done";
-  token?: number;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+  /** Its ack's token while in flight. */
+  token: number;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 export const DEFAULT_MAX_PENDING = 4000;
@@ -36,7 +38,7 @@ export const DEFAULT_MAX_PENDING = 4000;
 const TICK_MS = 50;
 
 export class PublishWindow {
-  readonly #inflight = new Map<number, Pending>();
+  readonly #inflight: TokenTable<Pending>;
   readonly #waiting = new RingQueue<Pending>();
   #retrying = 0;
   /** Entries of #waiting whose signal aborted (skipped when their turn comes). */
@@ -53,6 +55,7 @@ export class PublishWindow {
     private readonly nc: NatsConnection,
     readonly maxPending: number,
   ) {
+    this.#inflight = new TokenTable(maxPending);
     nc.closed().then((err) => this.#failAll(new ConnectionClosedError("connection closed before the JetStream ack arrived", err ? { cause: err } : undefined)));
   }
 
@@ -74,10 +77,14 @@ export class PublishWindow {
         deadline: 0,
         retries: retries ?? DEFAULT_RETRIES,
         retryWait: retryWait ?? DEFAULT_RETRY_WAIT,
-        start: 0,
         resolve,
         reject,
         state: "waiting",
+        // every field from the start: one shape, no property array added later (the record lives
+        // until its ack, so its size is what each scavenge copies: 4,000 of them with a full window)
+        token: -1,
+        signal: undefined,
+        onAbort: undefined,
       };
       if (signal) {
         p.signal = signal;
@@ -98,7 +105,7 @@ export class PublishWindow {
         this.#abandoned++; // left in the queue, skipped by #pump
         break;
       case "inflight":
-        this.#inflight.delete(p.token!);
+        this.#inflight.take(p.token);
         break;
       case "retrying":
         this.#retrying--;
@@ -151,13 +158,11 @@ export class PublishWindow {
       const token = this.#seq++;
       const reply = `${this.#prefix}.${token}`;
       this.nc.publish(p.subject, p.data, p.headers ? { reply, headers: p.headers } : { reply });
-      if (first) {
-        p.start = performance.now();
-        p.deadline = p.start + p.timeout;
-      }
+      // whole ms: a small integer, kept in the record itself rather than as a boxed number
+      if (first) p.deadline = Math.ceil(performance.now() + p.timeout);
       p.state = "inflight";
       p.token = token;
-      this.#inflight.set(token, p);
+      this.#inflight.set(p);
       this.#timer ??= setInterval(() => this.#expire(), TICK_MS);
     } catch (err) {
       this.#settle(p, err as Error);
@@ -166,9 +171,8 @@ export class PublishWindow {
 
   #onAck(m: Msg): void {
     const token = tokenAt(m.subject, this.#prefix.length + 1);
-    const p = this.#inflight.get(token);
+    const p = this.#inflight.take(token);
     if (!p) return;
-    this.#inflight.delete(token);
     if (m.headers?.code === 503) {
       if (p.retries > 0 && p.deadline - performance.now() > p.retryWait) {
         p.retries--;
@@ -196,14 +200,13 @@ export class PublishWindow {
     if (p.state === "done") return;
     p.state = "done";
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
-    const ms = performance.now() - p.start;
-    if (err) {
-      if (channels.jsPublish.hasSubscribers) publishEvent(channels.jsPublish, { subject: p.subject, ms, error: err });
-      p.reject(err);
-    } else {
-      if (channels.jsPublish.hasSubscribers) publishEvent(channels.jsPublish, { subject: p.subject, ms, stream: ack!.stream, seq: ack!.seq, duplicate: ack!.duplicate });
-      p.resolve(ack!);
+    if (channels.jsPublish.hasSubscribers) {
+      // never sent (aborted while waiting for the window): no time to report
+      const ms = p.deadline === 0 ? 0 : performance.now() - (p.deadline - p.timeout);
+      publishEvent(channels.jsPublish, err ? { subject: p.subject, ms, error: err } : { subject: p.subject, ms, stream: ack!.stream, seq: ack!.seq, duplicate: ack!.duplicate });
     }
+    if (err) p.reject(err);
+    else p.resolve(ack!);
     this.#pump();
   }
 
@@ -237,16 +240,16 @@ export class PublishWindow {
 
   #expire(): void {
     const now = performance.now();
-    for (const [token, p] of this.#inflight) {
+    for (const p of this.#inflight.values()) {
       if (p.deadline > now) continue;
-      this.#inflight.delete(token);
+      this.#inflight.take(p.token);
       this.#settle(p, new TimeoutError(`JetStream publish to '${p.subject}' got no ack within ${p.timeout} ms`));
     }
   }
 
   #failAll(err: Error): void {
     this.#closedErr = err;
-    const all = [...this.#inflight.values()];
+    const all = this.#inflight.values();
     this.#inflight.clear();
     while (this.#waiting.length) all.push(this.#waiting.shift()!);
     this.#abandoned = 0;

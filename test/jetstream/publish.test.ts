@@ -235,6 +235,20 @@ describe("js.publishAsync", () => {
     silent.unsubscribe();
   });
 
+  it("an ack that never comes among hundreds that do: it times out alone, every other publish resolves once", async () => {
+    const silent = nc.subscribe("silent.straggler");
+    await nc.flush();
+    // a small window keeps the ack table small, so later publishes reuse the straggler's place in it
+    const js = jetstream(nc, { maxPending: 2 });
+    const lost = js.publishAsync("silent.straggler", "never acked", { timeout: 1_500 });
+    const acks = await Promise.all(Array.from({ length: 300 }, (_, i) => js.publishAsync("a.straggler", String(i))));
+    assert.equal(new Set(acks.map((a) => a.seq)).size, 300);
+    assert.equal(js.publishAsyncPending(), 1, "only the straggler is still waiting");
+    await assert.rejects(lost, TimeoutError);
+    assert.equal(js.publishAsyncPending(), 0);
+    silent.unsubscribe();
+  });
+
   it("each publish's own failure rejects its own promise; the others resolve", async () => {
     const js = jetstream(nc);
     const good = js.publishAsync("a.mixed", "1");
