@@ -6,6 +6,7 @@ import type { InboundMsg, Msg } from "./msg.js";
 import type { Subscription, SubscriptionOptions } from "./subscription.js";
 import { subjectMatches } from "../protocol/subject.js";
 import { replySpin } from "./reply_spin.js";
+import { TokenTable } from "../util/token_table.js";
 
 /** Options of `nc.request()`. */
 export interface RequestOptions {
@@ -35,12 +36,13 @@ export function permissionSignal(host: RequestHost, subject: string, signal?: Ab
 }
 
 interface Pending {
+  token: number;
   subject: string;
   resolve(m: Msg): void;
   reject(e: unknown): void;
-  timer?: ReturnType<typeof setTimeout>;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 /**
@@ -48,7 +50,8 @@ interface Pending {
  * token, replies are matched by the subject's last token. No SUB/UNSUB per request.
  */
 export class RequestMux {
-  private readonly pending = new Map<number, Pending>();
+  // a ring of slots rather than a Map: no hash table reallocated under the churn (see TokenTable)
+  private readonly pending = new TokenTable<Pending>(128);
   private sub?: Subscription;
   private prefix = "";
   private counter = 0;
@@ -71,7 +74,7 @@ export class RequestMux {
     // a number: looked up as one (no string to hash per request and per reply)
     const token = this.counter++;
     return new Promise<Msg>((resolve, reject) => {
-      const p: Pending = { subject, resolve, reject };
+      const p: Pending = { token, subject, resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
       const signal = opts.signal;
       if (signal) {
         if (signal.aborted) return reject(abortReason(signal));
@@ -80,7 +83,7 @@ export class RequestMux {
         signal.addEventListener("abort", p.onAbort, { once: true });
       }
       p.timer = setTimeout(() => this.settle(token, undefined, new TimeoutError(`request to '${subject}' timed out after ${timeout} ms`)), timeout);
-      this.pending.set(token, p);
+      this.pending.set(p);
       replySpin.awaiting++;
       try {
         this.host.publish(subject, data, { reply: this.prefix + token, headers: opts.headers });
@@ -101,9 +104,8 @@ export class RequestMux {
   }
 
   private settle(token: number, msg?: Msg, err?: unknown): void {
-    const p = this.pending.get(token);
+    const p = this.pending.take(token);
     if (!p) return;
-    this.pending.delete(token);
     replySpin.awaiting--;
     if (p.timer) clearTimeout(p.timer);
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
@@ -113,12 +115,12 @@ export class RequestMux {
 
   /** Fails requests whose subject the server refused to let us publish to. */
   permissionDenied(err: PermissionViolationError): void {
-    for (const [token, p] of this.pending) if (subjectMatches(err.subject, p.subject) || err.subject === p.subject) this.settle(token, undefined, err);
+    for (const p of this.pending.values()) if (subjectMatches(err.subject, p.subject) || err.subject === p.subject) this.settle(p.token, undefined, err);
   }
 
   /** Fails every outstanding request (connection closed, or lost with fail-fast). */
   failAll(err: Error = new ConnectionClosedError()): void {
-    for (const token of [...this.pending.keys()]) this.settle(token, undefined, err);
+    for (const p of this.pending.values()) this.settle(p.token, undefined, err);
   }
 
 }

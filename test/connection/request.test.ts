@@ -102,6 +102,28 @@ describe("request (muxed, the default)", () => {
     for (const m of replies) assert.ok(m.subject.startsWith(prefix), m.subject);
   });
 
+  it("a slow reply still finds its request after a thousand later requests came and went", async () => {
+    const responder = await open("mux-straggler-responder");
+    const nc = await open("mux-straggler-requester");
+    const subject = subj("mux.straggler");
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    responder.subscribe(subject, {
+      callback: (_err, m) => {
+        if (m.string() === "slow") void released.then(() => m.respond("slow reply"));
+        else m.respond(m.data);
+      },
+    });
+    await responder.flush();
+    const slow = nc.request(subject, "slow", { timeout: 10_000 });
+    for (let round = 0; round < 10; round++) {
+      const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => nc.request(subject, `${round}-${i}`, { timeout: 10_000 })));
+      replies.forEach((m, i) => assert.equal(m.string(), `${round}-${i}`));
+    }
+    release();
+    assert.equal((await slow).string(), "slow reply");
+  });
+
   it("uses the connection's inboxPrefix for the mux subscription", async () => {
     const nc = await open("mux-prefix", { inboxPrefix: "_MYBOX.app" });
     const subject = subj("mux.prefix");
