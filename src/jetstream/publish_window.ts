@@ -19,8 +19,10 @@ interface Pending {
   data: Uint8Array | string | undefined;
   headers: MsgHdrs | undefined;
   timeout: number;
-  /** When the ack is due (ms, performance.now()); 0 until first sent. The first send was at `deadline - timeout`. */
+  /** When the ack is due (whole ms of performance.now()); 0 until first sent. */
   deadline: number;
+  /** When it was first sent (performance.now()), kept only while the diagnostics channel has subscribers; else 0. */
+  start: number;
   retries: number;
   retryWait: number;
   resolve: (ack: PubAck) => void;
@@ -75,6 +77,7 @@ export class PublishWindow {
         headers,
         timeout,
         deadline: 0,
+        start: 0,
         retries: retries ?? DEFAULT_RETRIES,
         retryWait: retryWait ?? DEFAULT_RETRY_WAIT,
         resolve,
@@ -159,7 +162,11 @@ export class PublishWindow {
       const reply = `${this.#prefix}.${token}`;
       this.nc.publish(p.subject, p.data, p.headers ? { reply, headers: p.headers } : { reply });
       // whole ms: a small integer, kept in the record itself rather than as a boxed number
-      if (first) p.deadline = Math.ceil(performance.now() + p.timeout);
+      if (first) {
+        const now = performance.now();
+        p.deadline = Math.ceil(now + p.timeout);
+        if (channels.jsPublish.hasSubscribers) p.start = now;
+      }
       p.state = "inflight";
       p.token = token;
       this.#inflight.set(p);
@@ -201,8 +208,8 @@ export class PublishWindow {
     p.state = "done";
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
     if (channels.jsPublish.hasSubscribers) {
-      // never sent (aborted while waiting for the window): no time to report
-      const ms = p.deadline === 0 ? 0 : performance.now() - (p.deadline - p.timeout);
+      // 0 when it was never sent (aborted while waiting for the window), or sent before anyone listened
+      const ms = p.start === 0 ? 0 : performance.now() - p.start;
       publishEvent(channels.jsPublish, err ? { subject: p.subject, ms, error: err } : { subject: p.subject, ms, stream: ack!.stream, seq: ack!.seq, duplicate: ack!.duplicate });
     }
     if (err) p.reject(err);
