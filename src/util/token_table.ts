@@ -13,18 +13,23 @@ export interface Tokened {
 const MIN_SLOTS = 64;
 
 export class TokenTable<T extends Tokened> {
-  #slots: (T | undefined)[];
-  #mask: number;
+  #slots: (T | undefined)[] = new Array<T | undefined>(MIN_SLOTS).fill(undefined);
+  #mask = MIN_SLOTS - 1;
+  /** The most slots the ring grows to. */
+  readonly #maxSlots: number;
   /** Records whose slot was needed for a later token. */
   readonly #spill = new Map<number, T>();
   #size = 0;
 
-  /** `expected`: about how many records are held at once (the ring gets twice that, a power of 2). */
+  /**
+   * `expected`: about how many records are held at once at most. The ring starts small and
+   * doubles while it is more than half full, up to twice that (a power of 2); beyond, stragglers
+   * spill into the Map.
+   */
   constructor(expected: number) {
     let n = MIN_SLOTS;
     while (n < expected * 2) n *= 2;
-    this.#slots = new Array<T | undefined>(n).fill(undefined);
-    this.#mask = n - 1;
+    this.#maxSlots = n;
   }
 
   get size(): number {
@@ -33,6 +38,7 @@ export class TokenTable<T extends Tokened> {
 
   /** Adds `r` under `r.token`, which must not be held already. */
   set(r: T): void {
+    if (this.#size >= this.#slots.length >> 1 && this.#slots.length < this.#maxSlots) this.#grow();
     const i = r.token & this.#mask;
     const old = this.#slots[i];
     if (old !== undefined) this.#spill.set(old.token, old);
@@ -71,6 +77,15 @@ export class TokenTable<T extends Tokened> {
     for (const r of this.#slots) if (r !== undefined) out.push(r);
     for (const r of this.#spill.values()) out.push(r);
     return out;
+  }
+
+  #grow(): void {
+    const old = this.#slots;
+    const n = old.length * 2;
+    this.#slots = new Array<T | undefined>(n).fill(undefined);
+    this.#mask = n - 1;
+    // a token's new slot keeps its old slot's low bits: records of different slots never meet
+    for (const r of old) if (r !== undefined) this.#slots[r.token & this.#mask] = r;
   }
 
   clear(): void {

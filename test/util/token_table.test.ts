@@ -55,8 +55,20 @@ describe("TokenTable", () => {
     assert.deepEqual(t.values(), []);
   });
 
+  it("grows from a small ring as records pile up, and finds every one after each doubling", () => {
+    const t = new TokenTable<Rec>(3_000);
+    for (let i = 0; i < 3_000; i++) {
+      t.set(rec(i));
+      if ((i & (i + 1)) === 0) for (let j = 0; j <= i; j++) assert.equal(t.get(j)?.token, j, `token ${j} after ${i + 1} records`);
+    }
+    assert.equal(t.size, 3_000);
+    for (let i = 2_999; i >= 0; i -= 3) assert.equal(t.take(i)?.token, i);
+    assert.equal(t.size, 2_000);
+    assert.equal(t.values().length, 2_000);
+  });
+
   it("matches a Map under random churn", () => {
-    const t = new TokenTable<Rec>(16);
+    const t = new TokenTable<Rec>(200);
     const m = new Map<number, Rec>();
     let seed = 42;
     const rnd = (n: number): number => {
