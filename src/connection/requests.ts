@@ -96,16 +96,21 @@ export class RequestMux {
   private onReply(m: InboundMsg): void {
     const token = tokenAt(m.subject, this.prefix.length);
     if (token < 0) return;
-    const p = this.pending.get(token);
+    // taken once: the reply settles the record it looked up
+    const p = this.pending.take(token);
     if (!p) return;
     replySpin.replies++;
-    if (m.isNoResponders) this.settle(token, undefined, new NoRespondersError(p.subject));
-    else this.settle(token, m);
+    if (m.isNoResponders) this.finish(p, undefined, new NoRespondersError(p.subject));
+    else this.finish(p, m);
   }
 
   private settle(token: number, msg?: Msg, err?: unknown): void {
     const p = this.pending.take(token);
-    if (!p) return;
+    if (p) this.finish(p, msg, err);
+  }
+
+  /** Settles a record already taken out of the table. */
+  private finish(p: Pending, msg?: Msg, err?: unknown): void {
     replySpin.awaiting--;
     if (p.timer) clearTimeout(p.timer);
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
