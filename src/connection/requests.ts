@@ -7,6 +7,7 @@ import type { Subscription, SubscriptionOptions } from "./subscription.js";
 import { subjectMatches } from "../protocol/subject.js";
 import { replySpin } from "./reply_spin.js";
 import { TokenTable } from "../util/token_table.js";
+import { DeadlineTimer } from "../util/deadline_timer.js";
 
 /** Options of `nc.request()`. */
 export interface RequestOptions {
@@ -40,7 +41,9 @@ interface Pending {
   subject: string;
   resolve(m: Msg): void;
   reject(e: unknown): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When it times out: whole ms of performance.now() (a small integer in the record); Infinity: never. */
+  deadline: number;
+  timeout: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -52,6 +55,8 @@ interface Pending {
 export class RequestMux {
   // a ring of slots rather than a Map: no hash table reallocated under the churn (see TokenTable)
   private readonly pending = new TokenTable<Pending>(128);
+  // one timer for every request's deadline, not a setTimeout/clearTimeout pair per request
+  private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
   private sub?: Subscription;
   private prefix = "";
   private counter = 0;
@@ -74,7 +79,7 @@ export class RequestMux {
     // a number: looked up as one (no string to hash per request and per reply)
     const token = this.counter++;
     return new Promise<Msg>((resolve, reject) => {
-      const p: Pending = { token, subject, resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
+      const p: Pending = { token, subject, resolve, reject, deadline: Math.ceil(performance.now() + timeout), timeout, signal: undefined, onAbort: undefined };
       const signal = opts.signal;
       if (signal) {
         if (signal.aborted) return reject(abortReason(signal));
@@ -82,8 +87,8 @@ export class RequestMux {
         p.onAbort = () => this.settle(token, undefined, abortReason(signal));
         signal.addEventListener("abort", p.onAbort, { once: true });
       }
-      p.timer = setTimeout(() => this.settle(token, undefined, new TimeoutError(`request to '${subject}' timed out after ${timeout} ms`)), timeout);
       this.pending.set(p);
+      this.deadlines.add(p.deadline);
       replySpin.awaiting++;
       try {
         this.host.publish(subject, data, { reply: this.prefix + token, headers: opts.headers });
@@ -112,10 +117,19 @@ export class RequestMux {
   /** Settles a record already taken out of the table. */
   private finish(p: Pending, msg?: Msg, err?: unknown): void {
     replySpin.awaiting--;
-    if (p.timer) clearTimeout(p.timer);
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
     if (msg) p.resolve(msg);
     else p.reject(err);
+  }
+
+  /** Times out the requests due at `now`; returns the earliest deadline left. */
+  private expire(now: number): number {
+    let next = Infinity;
+    for (const p of this.pending.values()) {
+      if (p.deadline <= now) this.settle(p.token, undefined, new TimeoutError(`request to '${p.subject}' timed out after ${p.timeout} ms`));
+      else if (p.deadline < next) next = p.deadline;
+    }
+    return next;
   }
 
   /** Fails requests whose subject the server refused to let us publish to. */
@@ -126,6 +140,7 @@ export class RequestMux {
   /** Fails every outstanding request (connection closed, or lost with fail-fast). */
   failAll(err: Error = new ConnectionClosedError()): void {
     for (const p of this.pending.values()) this.settle(p.token, undefined, err);
+    if (this.pending.size === 0) this.deadlines.stop();
   }
 
 }

@@ -167,6 +167,34 @@ describe("request (muxed, the default)", () => {
     assert.equal((await nc.request(subject2, "", { timeout: 5_000 })).string(), "fine");
   });
 
+  it("times out each request at its own deadline, a short one sent after long ones included", async () => {
+    const nc = await open("mux-deadlines");
+    const silent = subj("silent.mixed");
+    const answers = subj("answers.mixed");
+    nc.subscribe(silent, { callback: () => undefined });
+    nc.subscribe(answers, { callback: (_e, m) => m.respond("ok") });
+    await nc.flush();
+    const order: string[] = [];
+    const track = (name: string, p: Promise<Msg>) =>
+      p.then(
+        () => order.push(`${name}:replied`),
+        (err: unknown) => order.push(`${name}:${err instanceof TimeoutError ? "timeout" : String(err)}`),
+      );
+    const t0 = performance.now();
+    const long = track("long", nc.request(silent, "", { timeout: 600 }));
+    const mid = track("mid", nc.request(silent, "", { timeout: 300 }));
+    const short = track("short", nc.request(silent, "", { timeout: 100 }));
+    // answered while the three wait: settles without touching their deadlines
+    await track("answered", nc.request(answers, "", { timeout: 5_000 }));
+    await short;
+    assert.ok(performance.now() - t0 >= 100, "the short request timed out before its deadline");
+    await Promise.all([mid, long]);
+    assert.ok(performance.now() - t0 >= 600, "the long request timed out before its deadline");
+    assert.deepEqual(order, ["answered:replied", "short:timeout", "mid:timeout", "long:timeout"]);
+    // and a request after all that still gets its reply
+    assert.equal((await nc.request(answers, "", { timeout: 5_000 })).string(), "ok");
+  });
+
   it("uses requestTimeout from the connection options when no timeout is given", async () => {
     const nc = await open("mux-deftimeout", { requestTimeout: 150 });
     const subject = subj("silent.default");
