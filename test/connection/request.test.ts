@@ -193,6 +193,11 @@ describe("request (muxed, the default)", () => {
     assert.deepEqual(order, ["answered:replied", "short:timeout", "mid:timeout", "long:timeout"]);
     // and a request after all that still gets its reply
     assert.equal((await nc.request(answers, "", { timeout: 5_000 })).string(), "ok");
+    // a timeout of Infinity never fires: the request waits for its (late) reply
+    const late = subj("answers.late");
+    nc.subscribe(late, { callback: (_e, m) => void sleep(50).then(() => m.respond("late")) });
+    await nc.flush();
+    assert.equal((await nc.request(late, "", { timeout: Infinity })).string(), "late");
   });
 
   it("uses requestTimeout from the connection options when no timeout is given", async () => {
