@@ -64,6 +64,11 @@ export interface PublishOptions {
    * end of the current turn of the event loop: for a latency-critical message sent from the middle
    * of a long synchronous loop (a JetStream pull request among the acks of the messages it asks
    * for). Costs a write per call; the socket's backpressure still applies.
+   *
+   * `false`: no hurry. The frame goes out with the next frame that is written, or on the next turn
+   * of the event loop, never in a write of its own at the end of the current task (JetStream acks:
+   * they join the next pull request instead of costing a syscall each). Where the runtime has no
+   * setImmediate (browsers) it is written as without the option.
    */
   flush?: boolean;
 }
@@ -86,6 +91,8 @@ export class NatsConnection implements ParserHandler {
   private link?: Link;
   private readonly out = new OutboundBuffer();
   private flushScheduled = false;
+  /** The scheduled flush is a lazy one, on the next turn (see scheduleFlush). */
+  private flushLazy = false;
   /** A message handed over while the current chunk was parsed still refers to the chunk's memory. */
   private chunkHeld = false;
   /** A flush already went out on a microtask in this turn of the event loop. */
@@ -402,6 +409,7 @@ export class NatsConnection implements ParserHandler {
     if (opts !== undefined) {
       reply = opts.reply;
       if (reply !== undefined) checkReplySubject(reply);
+      if (opts.flush !== undefined && typeof opts.flush !== "boolean") throw new InvalidArgumentError("flush must be true, false or undefined");
       if (opts.headers !== undefined) {
         if (!(opts.headers instanceof MsgHdrs)) throw new InvalidArgumentError("headers must be created with headers()");
         if (this.info && this.info.headers === false) throw new NatsError("HEADERS_NOT_SUPPORTED", "the server does not support headers");
@@ -429,14 +437,23 @@ export class NatsConnection implements ParserHandler {
     this.statsData.outBytes += total;
     if (channels.publish.hasSubscribers) publishEvent(channels.publish, { subject, reply, size: total });
     if (opts?.flush === true) this.flushNow();
-    else this.scheduleFlush();
+    else this.scheduleFlush(opts?.flush === false);
   }
 
-  private scheduleFlush(): void {
+  /** `lazy`: the frame can wait for the next turn (or for an urgent frame written before then). */
+  private scheduleFlush(lazy = false): void {
     if (this.out.length >= FLUSH_THRESHOLD) {
       this.flushNow();
-    } else if (!this.flushScheduled) {
+    } else if (lazy && hasImmediate) {
+      if (this.flushScheduled) return;
       this.flushScheduled = true;
+      this.flushLazy = true;
+      later(this.flushTask);
+    } else if (!this.flushScheduled || (this.flushLazy && !this.flushedThisTurn)) {
+      // nothing scheduled, or only a lazy flush on the next turn: this frame is urgent. (A task
+      // scheduled earlier that runs after this flush finds less or nothing to write.)
+      this.flushScheduled = true;
+      this.flushLazy = false;
       // The first flush of a turn goes out at the end of the current task (a request's latency);
       // frames written later in the same turn (acks from an iterator loop, one per message) wait
       // for the next turn, so that they leave in one write instead of one syscall each.
@@ -454,6 +471,7 @@ export class NatsConnection implements ParserHandler {
 
   private readonly flushTask = (): void => {
     this.flushScheduled = false;
+    this.flushLazy = false;
     this.flushNow();
   };
 
@@ -532,7 +550,8 @@ export class NatsConnection implements ParserHandler {
     if (max === undefined) this.subs.delete(sub.sid);
     if (this.state === "closed") return;
     this.out.unsub(sub.sid, max);
-    this.scheduleFlush();
+    // no hurry: the server's last few deliveries are dropped here anyway; it goes with the next write
+    this.scheduleFlush(true);
   }
 
   private async drainSub(sub: SubscriptionImpl): Promise<void> {

@@ -9,6 +9,8 @@ const ACK = new TextEncoder().encode("+ACK");
 const NAK = "-NAK";
 const WPI = new TextEncoder().encode("+WPI");
 const TERM = "+TERM";
+/** Acks are never urgent: they go with the next frame written (a pull request) or on the next turn. */
+const NO_HURRY = { flush: false } as const;
 
 export class JsMsg {
   #meta?: AckMeta;
@@ -86,7 +88,7 @@ export class JsMsg {
   #send(payload: Uint8Array | string, terminal: boolean): boolean {
     if (this.#done || this.#noAcks) return false;
     if (!this.msg.reply) throw new InvalidArgumentError("this message has no ack subject (ack_policy none, or not a JetStream message)");
-    this.nc.publish(this.msg.reply, payload);
+    this.nc.publish(this.msg.reply, payload, NO_HURRY);
     if (terminal) this.#done = true;
     return true;
   }

@@ -1,6 +1,7 @@
 // publish(..., { flush: true }) hands the frame to the socket at once, not at the end of the turn:
 // a subscriber in another process gets it while this process is still busy in a synchronous loop.
-// Without the option the frame waits for the loop to end. (Ordering of events across processes,
+// Without the option the frame waits for the loop to end; with flush: false it waits for a later turn
+// of the event loop, unless an ordinary frame written after it takes it along. (Ordering of events across processes,
 // compared on one clock; no duration is asserted.)
 import { describe, it, before, after } from "node:test";
 import { strict as assert } from "node:assert";
@@ -51,7 +52,7 @@ function busy(ms: number): number {
   return Date.now();
 }
 
-describe("publish with flush: true", () => {
+describe("publish's flush option", () => {
   const srv = useServer();
   let nc: NatsConnection;
   let sub: { child: ChildProcessWithoutNullStreams; times: number[] };
@@ -64,10 +65,12 @@ describe("publish with flush: true", () => {
     await once(sub.child, "exit");
   });
 
-  async function arrival(): Promise<number> {
-    for (let i = 0; i < 100 && sub.times.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(sub.times.length, 1, "the subscriber got the message");
-    return sub.times.shift()!;
+  async function arrival(count = 1): Promise<number> {
+    for (let i = 0; i < 100 && sub.times.length < count; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sub.times.length, count, `the subscriber got ${count} message(s)`);
+    const last = sub.times[count - 1];
+    sub.times.length = 0;
+    return last;
   }
 
   it("the frame leaves at once: the other process has it before this one stops being busy", async () => {
@@ -80,5 +83,25 @@ describe("publish with flush: true", () => {
     nc.publish("flush.test", "later");
     const idleAgain = busy(1_500);
     assert.ok((await arrival()) >= idleAgain, "received only once the publisher's loop went on");
+  });
+
+  it("flush: false waits for a later turn, and still goes out with nothing else written", async () => {
+    nc.publish("flush.test", "no hurry", { flush: false });
+    // a task queued after the publish: an ordinary frame would have left before it (on a microtask)
+    const idleAgain = await new Promise<number>((r) => queueMicrotask(() => r(busy(1_500))));
+    assert.ok((await arrival()) >= idleAgain, "the unhurried frame waited for the next turn");
+  });
+
+  it("flush: false does not hold back an ordinary frame published after it in the same task", async () => {
+    nc.publish("flush.test", "no hurry", { flush: false });
+    nc.publish("flush.test", "ordinary");
+    const idleAgain = await new Promise<number>((r) => queueMicrotask(() => r(busy(1_500))));
+    assert.ok((await arrival(2)) < idleAgain, "both left at the end of the task, before the busy one ran");
+  });
+
+  it("rejects a flush option that is not a boolean, sending nothing", () => {
+    const before = nc.stats().outMsgs;
+    assert.throws(() => nc.publish("flush.test", "x", { flush: "yes" as unknown as boolean }), /flush must be/);
+    assert.equal(nc.stats().outMsgs, before, "nothing was sent");
   });
 });
