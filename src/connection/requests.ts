@@ -140,7 +140,8 @@ export class RequestMux {
   /** Fails every outstanding request (connection closed, or lost with fail-fast). */
   failAll(err: Error = new ConnectionClosedError()): void {
     for (const p of this.pending.values()) this.settle(p.token, undefined, err);
-    if (this.pending.size === 0) this.deadlines.stop();
+    // every record is settled: nothing is left for the timer
+    this.deadlines.stop();
   }
 
 }
