@@ -9,7 +9,7 @@ export function createInbox(prefix = "_INBOX"): string {
 
 export { NatsConnection, type PublishOptions, type Stats } from "./connection/connection.js";
 export type { ConnectionOptions, TlsOptions } from "./connection/options.js";
-export type { Msg } from "./connection/msg.js";
+export type { Msg, RespondOptions } from "./connection/msg.js";
 export type { Subscription, SubscriptionOptions, MsgCallback } from "./connection/subscription.js";
 export type { RequestOptions } from "./connection/requests.js";
 export type { RequestManyOptions } from "./connection/request_many.js";

@@ -17,7 +17,7 @@ import { replySpin } from "./reply_spin.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { Parser, type ParserHandler } from "../protocol/parser.js";
 import { OutboundBuffer, payloadLength } from "../protocol/encoder.js";
-import { encodeUtf8, utf8Length } from "../protocol/bytes.js";
+import { decodeUtf8, encodeUtf8, utf8Length } from "../protocol/bytes.js";
 import { MsgHdrs } from "../protocol/headers.js";
 import { checkPublishSubject, checkQueueName, checkReplySubject, checkSubscribeSubject, isReceivedReply, subjectMatches } from "../protocol/subject.js";
 import type { Transport, TransportEvents, TransportFactory } from "../transport/transport.js";
@@ -26,7 +26,7 @@ import { Dispatcher } from "./dispatcher.js";
 import { Handshake } from "./handshake.js";
 import { Pings } from "./pings.js";
 import type { ServerInfo } from "./info.js";
-import { InboundMsg, type Msg } from "./msg.js";
+import { InboundMsg, type Msg, type RespondOptions } from "./msg.js";
 import { checkPendingLimits, checkWaitOptions, type ResolvedOptions } from "./options.js";
 import { ReconnectPolicy } from "./reconnect.js";
 import { RequestMux, requestDedicated, type RequestHost, type RequestOptions } from "./requests.js";
@@ -421,13 +421,39 @@ export class NatsConnection implements ParserHandler {
     const len = payloadLength(data);
     const total = len + hlen;
     if (total > this.maxPayload) throw new MaxPayloadExceededError(total, this.maxPayload);
-    const oneOff = isReceivedReply(subject);
-    if (this.state === "connected") {
-      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen, oneOff);
-    } else {
+    const before = this.out.length;
+    this.out.pub(subject, reply, hdrs, data ?? "", len, hlen, isReceivedReply(subject));
+    this.counted(before, total);
+    if (channels.publish.hasSubscribers) publishEvent(channels.publish, { subject, reply, size: total });
+    this.flushAfter(opts?.flush);
+  }
+
+  /**
+   * Publishes to a received message's reply subject, given as the bytes `line[rs, re)` of its MSG
+   * line (Msg.respond): no decoding to a string and encoding back, and no scan, as for any received
+   * reply (a token the parser read from the server cannot inject protocol text).
+   * @internal
+   */
+  publishToReply(line: Uint8Array, rs: number, re: number, data: Uint8Array | string | undefined, opts: RespondOptions | undefined): void {
+    if (this.state === "closed") throw new ConnectionClosedError();
+    if (opts !== undefined && opts.flush !== undefined && typeof opts.flush !== "boolean") throw new InvalidArgumentError("flush must be true, false or undefined");
+    if (data !== undefined && typeof data !== "string" && !(data instanceof Uint8Array)) throw new InvalidArgumentError("data must be a Uint8Array or a string");
+    const len = payloadLength(data);
+    if (len > this.maxPayload) throw new MaxPayloadExceededError(len, this.maxPayload);
+    const before = this.out.length;
+    this.out.pubTo(line, rs, re, data ?? "", len);
+    this.counted(before, len);
+    if (channels.publish.hasSubscribers) publishEvent(channels.publish, { subject: decodeUtf8(line, rs, re), reply: undefined, size: len });
+    this.flushAfter(opts?.flush);
+  }
+
+  /**
+   * Counts a frame just encoded (its payload `total` bytes), after `before` bytes were buffered.
+   * While disconnected the reconnect buffer bounds what is kept: past it, the frame is taken back.
+   */
+  private counted(before: number, total: number): void {
+    if (this.state !== "connected") {
       const limit = this.options.reconnectBufSize;
-      const before = this.out.length;
-      this.out.pub(subject, reply, hdrs, data ?? "", len, hlen, oneOff);
       if (this.out.length > limit) {
         this.out.truncate(before);
         throw new ReconnectBufferExceededError(limit);
@@ -435,9 +461,11 @@ export class NatsConnection implements ParserHandler {
     }
     this.statsData.outMsgs++;
     this.statsData.outBytes += total;
-    if (channels.publish.hasSubscribers) publishEvent(channels.publish, { subject, reply, size: total });
-    if (opts?.flush === true) this.flushNow();
-    else this.scheduleFlush(opts?.flush === false);
+  }
+
+  private flushAfter(flush: boolean | undefined): void {
+    if (flush === true) this.flushNow();
+    else this.scheduleFlush(flush === false);
   }
 
   /** `lazy`: the frame can wait for the next turn (or for an urgent frame written before then). */

@@ -5,9 +5,17 @@ import { MsgHdrs } from "../protocol/headers.js";
 const td = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
+/** Options of `Msg.respond()`: headers, and `flush` as for `publish()`. */
+export interface RespondOptions {
+  headers?: MsgHdrs;
+  flush?: boolean;
+}
+
 /** Publishing side a message needs to answer itself. */
 export interface Responder {
-  publish(subject: string, data?: Uint8Array | string, opts?: { headers?: MsgHdrs; reply?: string }): void;
+  publish(subject: string, data?: Uint8Array | string, opts?: { headers?: MsgHdrs; reply?: string; flush?: boolean }): void;
+  /** Publishes to the reply subject `line[rs, re)` as received (see Connection.publishToReply). */
+  publishToReply(line: Uint8Array, rs: number, re: number, data: Uint8Array | string | undefined, opts: RespondOptions | undefined): void;
 }
 
 /** A received message. Subject, reply and headers are decoded on first access. */
@@ -24,7 +32,7 @@ export interface Msg {
   /** The payload parsed as JSON. */
   json<T = unknown>(): T;
   /** Publishes `data` to the reply subject; false when the message has none. */
-  respond(data?: Uint8Array | string, opts?: { headers?: MsgHdrs }): boolean;
+  respond(data?: Uint8Array | string, opts?: RespondOptions): boolean;
 }
 
 /** Lazily decoded message over the parser's bytes. */
@@ -141,7 +149,12 @@ export class InboundMsg implements Msg {
     return JSON.parse(td.decode(this.data)) as T;
   }
 
-  respond(data?: Uint8Array | string, opts?: { headers?: MsgHdrs }): boolean {
+  respond(data?: Uint8Array | string, opts?: RespondOptions): boolean {
+    if (this.re > this.rs && this.line !== EMPTY && opts?.headers === undefined) {
+      // the reply's bytes as the server sent them (JetStream acks: one per message)
+      this.nc.publishToReply(this.line, this.rs, this.re, data, opts);
+      return true;
+    }
     const reply = this.reply;
     if (!reply) return false;
     this.nc.publish(reply, data, opts);

@@ -87,8 +87,8 @@ export class JsMsg {
 
   #send(payload: Uint8Array | string, terminal: boolean): boolean {
     if (this.#done || this.#noAcks) return false;
-    if (!this.msg.reply) throw new InvalidArgumentError("this message has no ack subject (ack_policy none, or not a JetStream message)");
-    this.nc.publish(this.msg.reply, payload, NO_HURRY);
+    // to the reply as received: no decoding of the ack subject to a string and back
+    if (!this.msg.respond(payload, NO_HURRY)) throw new InvalidArgumentError("this message has no ack subject (ack_policy none, or not a JetStream message)");
     if (terminal) this.#done = true;
     return true;
   }

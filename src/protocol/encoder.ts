@@ -358,6 +358,33 @@ export class OutboundBuffer {
   }
 
   /**
+   * Encodes PUB to a subject given as bytes, `subject[start, end)`: a received message's reply,
+   * echoed as the server sent it (a token of its MSG line: no whitespace, no control character),
+   * without decoding it to a string and encoding it back. Returns the frame's size in bytes.
+   */
+  pubTo(subject: Uint8Array, start: number, end: number, payload: Uint8Array | string, payloadLen: number): number {
+    this.ensure(48 + (end - start) + payloadLen);
+    const frameStart = this.pos;
+    this.bytes(PUB);
+    const buf = this.buf;
+    let p = this.pos;
+    if (end - start < SMALL_COPY) {
+      for (let i = start; i < end; i++) buf[p++] = subject[i]!;
+    } else {
+      buf.set(subject.subarray(start, end), p);
+      p += end - start;
+    }
+    buf[p] = 32;
+    this.pos = p + 1;
+    this.num(payloadLen);
+    this.crlf();
+    if (typeof payload === "string") this.str(payload);
+    else if (payloadLen) this.bytes(payload);
+    this.crlf();
+    return this.pos - frameStart;
+  }
+
+  /**
    * `PUB <subject> <size>\r\n`. The whole line is cached once the same subject and size come
    * twice in a row (fixed-size streams), so steady publishing copies one small array.
    */

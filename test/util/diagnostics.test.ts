@@ -117,6 +117,9 @@ describe("diagnostics channels", () => {
     // the request itself went out on tsnats:publish with its reply inbox
     const reqPub = seen.publish.find((p) => p.subject === "diag.svc");
     assert.ok(reqPub && typeof reqPub.reply === "string" && reqPub.reply.startsWith("_INBOX."), JSON.stringify(reqPub));
+    // and the answer, published to the request's reply as received, under that subject
+    const answer = seen.publish.find((p) => p.subject === reqPub!.reply);
+    assert.ok(answer && answer.size === 2, JSON.stringify(answer));
   });
 
   it("tsnats:close after close() has no error", async () => {
