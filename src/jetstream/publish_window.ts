@@ -1,6 +1,6 @@
 // Windowed async publishing: at most `maxPending` publishes await their acks; later ones wait here,
 // in order, and go out as acks arrive. Acks come to one wildcard inbox and are matched by token;
-// one coarse timer enforces every deadline. Every promise settles. A publish whose signal aborts
+// one timer, armed at the earliest deadline, enforces every deadline. Every promise settles. A publish whose signal aborts
 // while it waits for the window is never sent; one aborted after it was sent only loses its ack.
 import { ConnectionClosedError, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "../core.js";
 import { RingQueue } from "../util/queue.js";
@@ -10,6 +10,7 @@ import { CallWait, throwIfAborted, type CallOptions } from "../util/abort.js";
 import { channels, publishEvent } from "../util/diagnostics.js";
 import { NoStreamResponseError } from "./errors.js";
 import { tokenAt } from "../util/decimal.js";
+import { DeadlineTimer } from "../util/deadline_timer.js";
 import { parsePubAck } from "./pub_ack.js";
 import { DEFAULT_RETRIES, DEFAULT_RETRY_WAIT } from "./publisher.js";
 import type { PubAck } from "./types.js";
@@ -37,8 +38,6 @@ interface Pending {
 
 export const DEFAULT_MAX_PENDING = 4000;
 
-const TICK_MS = 50;
-
 export class PublishWindow {
   readonly #inflight: TokenTable<Pending>;
   readonly #waiting = new RingQueue<Pending>();
@@ -48,7 +47,7 @@ export class PublishWindow {
   #sub?: Subscription;
   #prefix = "";
   #seq = 0;
-  #timer?: ReturnType<typeof setInterval>;
+  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   #closedErr?: Error;
   #ready: (() => void)[] = [];
   #complete: (() => void)[] = [];
@@ -170,7 +169,7 @@ export class PublishWindow {
       p.state = "inflight";
       p.token = token;
       this.#inflight.set(p);
-      this.#timer ??= setInterval(() => this.#expire(), TICK_MS);
+      this.#deadlines.add(p.deadline);
     } catch (err) {
       this.#settle(p, err as Error);
     }
@@ -233,10 +232,7 @@ export class PublishWindow {
       for (const f of r) f();
     }
     if (pending === 0) {
-      if (this.#timer) {
-        clearInterval(this.#timer);
-        this.#timer = undefined;
-      }
+      this.#deadlines.stop();
       if (this.#complete.length) {
         const c = this.#complete;
         this.#complete = [];
@@ -245,13 +241,18 @@ export class PublishWindow {
     }
   }
 
-  #expire(): void {
-    const now = performance.now();
+  /** Times out every publish in flight that is due at `now`; returns the earliest deadline left. */
+  #expire(now: number): number {
+    let next = Infinity;
     for (const p of this.#inflight.values()) {
-      if (p.deadline > now) continue;
+      if (p.deadline > now) {
+        if (p.deadline < next) next = p.deadline;
+        continue;
+      }
       this.#inflight.take(p.token);
       this.#settle(p, new TimeoutError(`JetStream publish to '${p.subject}' got no ack within ${p.timeout} ms`));
     }
+    return next;
   }
 
   #failAll(err: Error): void {
@@ -262,8 +263,7 @@ export class PublishWindow {
     this.#abandoned = 0;
     for (const p of all) this.#settle(p, err);
     this.#pump();
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#deadlines.stop();
     const r = [...this.#ready, ...this.#complete];
     this.#ready = [];
     this.#complete = [];

@@ -235,6 +235,34 @@ describe("js.publishAsync", () => {
     silent.unsubscribe();
   });
 
+  it("async publishes time out each at its own deadline: shortest first, none early, acked ones unaffected", async () => {
+    const silent = nc.subscribe("silent.deadlines");
+    await nc.flush();
+    const js = jetstream(nc);
+    const order: number[] = [];
+    const early: string[] = [];
+    const sent = performance.now();
+    const ps = [600, 300, 100].map((timeout) =>
+      js.publishAsync("silent.deadlines", String(timeout), { timeout }).then(
+        () => assert.fail("acked"),
+        (err: unknown) => {
+          assert.ok(err instanceof TimeoutError, String(err));
+          const waited = performance.now() - sent;
+          // whole ms: the deadline is rounded up, the timer never fires before it
+          if (waited < timeout - 1) early.push(`${timeout} ms timed out after ${waited.toFixed(1)} ms`);
+          order.push(timeout);
+        },
+      ),
+    );
+    // an acked publish meanwhile settles on its own and leaves the deadlines alone
+    assert.equal((await js.publishAsync("a.deadlines", "ok")).stream, "A");
+    await Promise.all(ps);
+    assert.deepEqual(order, [100, 300, 600]);
+    assert.deepEqual(early, []);
+    assert.equal(js.publishAsyncPending(), 0);
+    silent.unsubscribe();
+  });
+
   it("an ack that never comes among hundreds that do: it times out alone, every other publish resolves once", async () => {
     const silent = nc.subscribe("silent.straggler");
     await nc.flush();
