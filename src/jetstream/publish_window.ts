@@ -1,7 +1,8 @@
 // Windowed async publishing: at most `maxPending` publishes await their acks; later ones wait here,
 // in order, and go out as acks arrive. Acks come to one wildcard inbox and are matched by token;
-// one timer, armed at the earliest deadline, enforces every deadline. Every promise settles. A publish whose signal aborts
-// while it waits for the window is never sent; one aborted after it was sent only loses its ack.
+// one timer, armed at the earliest deadline, enforces every deadline. Every promise settles. A
+// publish whose signal aborts while it waits for the window is never sent; one aborted after it
+// was sent only loses its ack.
 import { ConnectionClosedError, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "../core.js";
 import { RingQueue } from "../util/queue.js";
 import { TokenTable } from "../util/token_table.js";
