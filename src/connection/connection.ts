@@ -82,6 +82,16 @@ export interface Stats {
 }
 
 /** A connection to a NATS server (or cluster). Create it with `connect()`. */
+/** The `flush` option of publish() and respond(). */
+function checkFlush(flush: unknown): void {
+  if (flush !== undefined && typeof flush !== "boolean") throw new InvalidArgumentError("flush must be true, false or undefined");
+}
+
+/** A payload: bytes, text or nothing. */
+function checkData(data: unknown): void {
+  if (data !== undefined && typeof data !== "string" && !(data instanceof Uint8Array)) throw new InvalidArgumentError("data must be a Uint8Array or a string");
+}
+
 export class NatsConnection implements ParserHandler {
   /** The INFO of the server currently (or last) connected. */
   info?: ServerInfo;
@@ -409,7 +419,7 @@ export class NatsConnection implements ParserHandler {
     if (opts !== undefined) {
       reply = opts.reply;
       if (reply !== undefined) checkReplySubject(reply);
-      if (opts.flush !== undefined && typeof opts.flush !== "boolean") throw new InvalidArgumentError("flush must be true, false or undefined");
+      checkFlush(opts.flush);
       if (opts.headers !== undefined) {
         if (!(opts.headers instanceof MsgHdrs)) throw new InvalidArgumentError("headers must be created with headers()");
         if (this.info && this.info.headers === false) throw new NatsError("HEADERS_NOT_SUPPORTED", "the server does not support headers");
@@ -417,7 +427,7 @@ export class NatsConnection implements ParserHandler {
         hlen = utf8Length(hdrs);
       }
     }
-    if (data !== undefined && typeof data !== "string" && !(data instanceof Uint8Array)) throw new InvalidArgumentError("data must be a Uint8Array or a string");
+    checkData(data);
     const len = payloadLength(data);
     const total = len + hlen;
     if (total > this.maxPayload) throw new MaxPayloadExceededError(total, this.maxPayload);
@@ -436,8 +446,8 @@ export class NatsConnection implements ParserHandler {
    */
   publishToReply(line: Uint8Array, rs: number, re: number, data: Uint8Array | string | undefined, opts: RespondOptions | undefined): void {
     if (this.state === "closed") throw new ConnectionClosedError();
-    if (opts !== undefined && opts.flush !== undefined && typeof opts.flush !== "boolean") throw new InvalidArgumentError("flush must be true, false or undefined");
-    if (data !== undefined && typeof data !== "string" && !(data instanceof Uint8Array)) throw new InvalidArgumentError("data must be a Uint8Array or a string");
+    checkFlush(opts?.flush);
+    checkData(data);
     const len = payloadLength(data);
     if (len > this.maxPayload) throw new MaxPayloadExceededError(len, this.maxPayload);
     const before = this.out.length;

@@ -309,6 +309,13 @@ export class OutboundBuffer {
     }
   }
 
+  /** A frame's payload (bytes, or text of `len` UTF-8 bytes) and its closing CRLF. */
+  private payload(payload: Uint8Array | string, len: number): void {
+    if (typeof payload === "string") this.str(payload);
+    else if (len) this.bytes(payload);
+    this.crlf();
+  }
+
   private crlf(): void {
     this.buf[this.pos++] = CRLF0;
     this.buf[this.pos++] = CRLF1;
@@ -351,9 +358,7 @@ export class OutboundBuffer {
       if (typeof hdrs === "string") this.str(hdrs);
       else if (hdrs) this.bytes(hdrs);
     }
-    if (typeof payload === "string") this.str(payload);
-    else if (payloadLen) this.bytes(payload);
-    this.crlf();
+    this.payload(payload, payloadLen);
     return this.pos - frameStart;
   }
 
@@ -378,9 +383,7 @@ export class OutboundBuffer {
     this.pos = p + 1;
     this.num(payloadLen);
     this.crlf();
-    if (typeof payload === "string") this.str(payload);
-    else if (payloadLen) this.bytes(payload);
-    this.crlf();
+    this.payload(payload, payloadLen);
     return this.pos - frameStart;
   }
 
