@@ -46,8 +46,8 @@
 // nats-server and client versions; the JSON records them too.
 //
 // Method: each case runs the clients alternately (A B C D A B C D ...) for --reps repetitions;
-// each run uses fresh connections and a fresh subject, does an untimed warm-up of 10% of the
-// messages, then times the rest. The tables show the median and min–max msgs/s per client,
+// each run uses fresh connections and a fresh subject, does an untimed warm-up (a tenth of the
+// messages, and at least as many as it times up to 5,000: warmCount in util.ts), then times the rest. The tables show the median and min–max msgs/s per client,
 // payload MB/s (10^6 bytes/s; requests count one direction), the client's CPU time per message
 // over the timed part (µs; user + system of the whole client process: process.cpuUsage() deltas
 // in-process, getrusage deltas inside the nats.go child), request latency percentiles, GC
@@ -72,7 +72,7 @@ import {
   type RawRun, type Results, type ServerInfo,
 } from "./report.js";
 import { startServer, type ServerHandle } from "./server.js";
-import { repoRoot } from "./util.js";
+import { repoRoot, warmCount } from "./util.js";
 
 const ALL_CLIENTS = ["tsnats", "nats.js", "nats.go", "ceiling"];
 const SUBJECT = "tsnats";
@@ -241,7 +241,7 @@ async function runWithResponder(
   }
   const stats: ResponderStats = await r.stop();
   run.responder = stats;
-  const expected = spec.count + Math.max(1, Math.ceil(spec.count / 10));
+  const expected = spec.count + warmCount(spec.count);
   if (run.ok && (!stats.ok || stats.answered !== expected)) {
     run.ok = false;
     run.error = `external responder: ${stats.error ?? `answered ${stats.answered} requests, expected ${expected}`}`;

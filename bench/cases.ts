@@ -6,7 +6,7 @@ import {
 } from "./adapter.js";
 import { collectGarbage, gcWindow } from "./gc.js";
 import { percentile } from "./report.js";
-import { CpuWindow, KiB, describe, payload, sizeLabel, streamName, withTimeout, yieldToIo } from "./util.js";
+import { CpuWindow, KiB, describe, payload, sizeLabel, streamName, warmCount, withTimeout, yieldToIo } from "./util.js";
 import { consumeBodies, consumeCases } from "./cases_consume.js";
 import { kvBodies, kvCases } from "./cases_kv.js";
 import { objBodies, objCases } from "./cases_obj.js";
@@ -292,7 +292,7 @@ async function runJsAsync(ctx: RunContext): Promise<Measured> {
 async function runJsBatch(ctx: RunContext): Promise<Measured> {
   const size = ctx.spec.batch ?? 100;
   const batches = Math.max(1, Math.floor(ctx.spec.count / size));
-  const warm = Math.max(1, Math.ceil(batches / 10));
+  const warm = warmCount(batches);
   return withStream(ctx, true, async (js) => {
     for (let i = 0; i < warm; i++) await js.batch(ctx.subject, ctx.data, size);
     const lat = new Float64Array(batches);
@@ -342,7 +342,7 @@ export function inProcessClient(mod: ClientModule): BenchClient {
         tag,
         subject: `bench.${tag}`,
         data: payload(spec.size),
-        warm: Math.max(1, Math.ceil(spec.count / 10)),
+        warm: warmCount(spec.count),
         async open(role: string): Promise<BenchConn> {
           const c = await mod.connector.connect(url, `bench-${mod.name}-${role}`);
           conns.push(c);
@@ -395,6 +395,8 @@ export function inProcessClient(mod: ClientModule): BenchClient {
         gc: gcStats,
         ...cpu.metrics(m.done),
       };
+      const threads = cpu.threads();
+      if (threads) console.error(`[${mod.name}] ${spec.id}: timed part's CPU on the main thread ${threads.mainMs} ms, on other threads ${threads.otherMs} ms`);
       if (error !== undefined) metrics.error = error;
       if (m.received !== undefined) metrics.received = m.received;
       if (m.subErrors) metrics.subErrors = m.subErrors;

@@ -2,12 +2,12 @@
 //
 // Each run creates its bucket (file storage, 128 KiB chunks: every client's default) before its
 // warm-up and deletes it after the timed part. Three objects of `size` bytes per run (--quick: 8
-// MiB), after a warm-up of one: a single 64 MiB object took 0.1-0.2 s, about as long as a
-// JIT-compiled client takes to warm up (NOTES.md §11):
+// MiB), after a warm-up of three (warmCount; one before NOTES.md §18): a single 64 MiB object took
+// 0.1-0.2 s, about as long as a JIT-compiled client takes to warm up (NOTES.md §11):
 //   obj-put-64MiB-file   put of the object from bytes in memory (putBlob / PutBytes), timed until
-//                        the put resolved (every chunk and the info acknowledged); warm-up: one put
+//                        the put resolved (every chunk and the info acknowledged); warm-up: puts
 //   obj-get-64MiB-file   get of an object put before, read to its end as a stream (bytes counted,
-//                        not kept; the client checks the digest); warm-up: one get
+//                        not kept; the client checks the digest); warm-up: gets
 // The figure is MB/s (10^6 bytes/s); msgs/s counts objects.
 import type { CaseSpec } from "./adapter.js";
 import type { BenchObjStore } from "./adapter_obj.js";

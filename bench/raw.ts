@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import type { BenchClient, CaseSpec, GcStats, RunMetrics } from "./adapter.js";
 import { collectGarbage, gcWindow } from "./gc.js";
 import { percentile } from "./report.js";
-import { CpuWindow, KiB, describe, payload, withTimeout, yieldToIo } from "./util.js";
+import { CpuWindow, KiB, describe, payload, warmCount, withTimeout, yieldToIo } from "./util.js";
 
 const RUN_LIMIT_MS = 60_000;
 const STALL_MS = 2_000;
@@ -301,7 +301,7 @@ export const rawClient: BenchClient = {
       spec,
       url,
       subject: `bench.${tag}`,
-      warm: Math.max(1, Math.ceil(spec.count / 10)),
+      warm: warmCount(spec.count),
       async open(role) {
         const c = await RawConn.open(url, `bench-raw-${role}`);
         conns.push(c);

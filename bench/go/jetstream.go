@@ -269,7 +269,7 @@ func (b *bench) runJsBatch(r *result) error {
 	if batches < 1 {
 		batches = 1
 	}
-	warm := (batches + 9) / 10
+	warm := warmCount(batches)
 	return b.withStream(js, true, func() (uint64, error) {
 		for i := 0; i < warm; i++ {
 			if err := b.publishBatch(nc); err != nil {

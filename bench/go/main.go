@@ -8,7 +8,8 @@
 //	natsgo-bench -url ... -kind kvput|kvget|kvwatch -size 128 -count N [-keys 1000] [-direct=false] -tag T
 //	natsgo-bench -url ... -kind objput|objget -size 67108864 -count 1 -storage file -tag T   (obj.go)
 //
-// It does an untimed warm-up of 10% of the messages, times the rest, and prints one JSON line with
+// It does an untimed warm-up (warmCount: a tenth of the messages, at least 5,000 where the count
+// allows), times the rest, and prints one JSON line with
 // the fields of RunMetrics in bench/adapter.ts (no GC fields), among them the process's own CPU
 // time over the timed part (getrusage(RUSAGE_SELF) user and system deltas: every thread of this
 // process, so with its own responder both sides). With -external, req and reqpar start no
@@ -461,10 +462,7 @@ func main() {
 
 	b := &bench{url: *url, subject: "bench." + *tag, tag: *tag, size: *size, count: *count, inflight: *inflight,
 		storage: *storage, window: *window, batch: *batch, external: *external}
-	b.warm = (*count + 9) / 10
-	if b.warm < 1 {
-		b.warm = 1
-	}
+	b.warm = warmCount(*count)
 	b.data = make([]byte, *size)
 	for i := range b.data {
 		b.data[i] = byte(97 + i%26)
@@ -513,4 +511,12 @@ func main() {
 	}
 	out, _ := json.Marshal(r)
 	fmt.Println(string(out))
+}
+
+// warmFloor and warmCount: the untimed operations before a timed part, the same rule as the bench's
+// warmCount (bench/util.ts): a tenth of the count, and at least the count itself up to warmFloor.
+const warmFloor = 5000
+
+func warmCount(count int) int {
+	return max(1, (count+9)/10, min(count, warmFloor))
 }

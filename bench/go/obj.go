@@ -1,8 +1,8 @@
 // The Object Store kinds of natsgo-bench (module build only, like jetstream.go):
 //
-//	objput  ObjectStore.PutBytes of one -size object per -count (warm-up: one put first)
+//	objput  ObjectStore.PutBytes of one -size object per -count (warm-up: warmCount puts first)
 //	objget  ObjectStore.Get of an object put before, read to its end with io.Copy into io.Discard
-//	        (nats.go checks the digest at EOF); warm-up: one get first
+//	        (nats.go checks the digest at EOF); warm-up: warmCount gets first
 //
 // Each run creates its bucket (-storage, 128 KiB chunks: nats.go's default) before the warm-up and
 // deletes it after the timed part. The same as bench/cases_obj.ts.
